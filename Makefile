@@ -1,0 +1,55 @@
+# The two commands of the README: `make demo` and `make test`. Everything installs into .venv/.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install demo test test-fast lint lock chromium run-worker run-beat
+
+$(VENV)/.installed: requirements-dev.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+# Embedded mode (no DATABASE_URL, no REDIS_URL): SQLite under ./data, tasks in-process.
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The whole suite on PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set, else throwaway
+# servers started from the installed binaries (tests/servers.py).
+test: install chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+# Only the pure rule engine: no Django, no database, seconds.
+test-fast: install
+	$(PY) -m pytest tests/taxlogic tests/cases -p no:django -q
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Browser tests need Debian's Chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
+
+# Re-pin after editing pyproject.toml dependencies (needs uv: pip install uv).
+lock:
+	uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 -q -o requirements.lock --custom-compile-command "make lock"
+	uv pip compile pyproject.toml --group dev --generate-hashes --universal --python-version 3.11 -q -o requirements-dev.lock --custom-compile-command "make lock"
+
+run-worker: install
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+
+run-beat: install
+	$(VENV)/bin/celery -A config beat --loglevel=INFO
