@@ -37,7 +37,10 @@ def ensure_environment() -> None:
         os.environ["REDIS_URL"] = _start_redis()
     for name in ("DATABASE_URL", "REDIS_URL"):
         url = urlsplit(os.environ[name])
-        host, port = url.hostname or "127.0.0.1", url.port or (5432 if name == "DATABASE_URL" else 6379)
+        host, port = (
+            url.hostname or "127.0.0.1",
+            url.port or (5432 if name == "DATABASE_URL" else 6379),
+        )
         if not _answers(host, port, timeout=5.0):
             raise ServiceUnavailable(
                 f"{name}={os.environ[name]} does not answer on {host}:{port}. Start the server "
@@ -87,19 +90,34 @@ def _start_postgres() -> str:
         prefix = ["runuser", "-u", "postgres", "--"]
     run = {"check": True, "capture_output": True, "text": True}
     subprocess.run(
-        [*prefix, initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-         "--locale=C", "--no-sync"],
+        [
+            *prefix,
+            initdb,
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ],
         **run,
     )
-    options = f"-p {port} -k {root} -h 127.0.0.1 -F -c synchronous_commit=off -c full_page_writes=off"
+    options = (
+        f"-p {port} -k {root} -h 127.0.0.1 -F -c synchronous_commit=off -c full_page_writes=off"
+    )
     subprocess.run(
         [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
         **run,
     )
 
     def stop() -> None:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(root, ignore_errors=True)
 
     atexit.register(stop)

@@ -72,7 +72,13 @@ IRA_TYPES = frozenset(
     }
 )
 EMPLOYER_PLAN_TYPES = frozenset(
-    {AccountType.K401, AccountType.ROTH_401K, AccountType.B403, AccountType.B457, AccountType.SOLO_401K}
+    {
+        AccountType.K401,
+        AccountType.ROTH_401K,
+        AccountType.B403,
+        AccountType.B457,
+        AccountType.SOLO_401K,
+    }
 )
 HSA_529_TYPES = frozenset({AccountType.HSA, AccountType.PLAN_529})
 # Taxable, but a separate taxpayer with its own return, limit and carryforward.
@@ -161,7 +167,10 @@ def eligibility(account_type: AccountType) -> Eligibility:
         rule = "IRC §408(e)(1); IRS Pub 590-A; Rev. Rul. 2008-5"
         what = "an IRA" if account_type is not AccountType.ROTH_IRA else "a Roth IRA"
     elif account_type in EMPLOYER_PLAN_TYPES:
-        rule = "IRC §401(a), §501(a); IRS 'What if my 401(k) drops in value?'; Fish v. Commissioner, T.C. Memo. 2015-176"
+        rule = (
+            "IRC §401(a), §501(a); IRS 'What if my 401(k) drops in value?'; "
+            "Fish v. Commissioner, T.C. Memo. 2015-176"
+        )
         what = "an employer plan"
     elif account_type is AccountType.HSA:
         rule = "IRC §223(e)(1)"

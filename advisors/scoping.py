@@ -1,0 +1,214 @@
+"""The one place that answers: which households may this user see, and which may they change.
+
+Everything a household owns (people, accounts, lots, transactions, tax profiles, and later
+reviews and plans) follows its household. The roles:
+
+- advisor: the households they are the primary advisor of; sees and changes them;
+- team lead: those, plus every household of their team;
+- firm admin: every household of the firm, and the firm's people;
+- compliance reviewer: sees every household and person of the firm, changes nothing;
+- superuser (the platform's operators, no firm): everything.
+
+Nobody ever sees another firm's data. Views, the admin, the API and services start every
+queryset here: ``visible(user, Model)``, ``writable(user, Model)`` and
+``object_for_user(user, queryset, **lookup)`` (404 when not visible, plus whether writable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from advisors.models import Advisor, Firm, Role, Team
+from clients.models import Account, Household, Person, Replacement, TaxLot, TaxProfile, Transaction
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    User = Advisor | AnonymousUser
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """Lookups from a model to its household's firm, team and primary advisor."""
+
+    firm: str
+    team: str
+    advisor: str
+
+    @classmethod
+    def via(cls, prefix: str) -> Path:
+        return cls(f"{prefix}firm", f"{prefix}team", f"{prefix}primary_advisor")
+
+
+# Lots and transactions carry their own (denormalized, indexed) firm and team columns.
+_PATHS: dict[type[Model], Path] = {
+    Household: Path.via(""),
+    Person: Path.via("household__"),
+    Account: Path.via("household__"),
+    TaxProfile: Path.via("household__"),
+    TaxLot: Path("firm", "team", "account__household__primary_advisor"),
+    Transaction: Path("firm", "team", "account__household__primary_advisor"),
+}
+
+
+def register(model: type[Model], path: Path) -> None:
+    """Scope another household-owned model (e.g. taxlogic's reviews and plans) the same way."""
+    _PATHS[model] = path
+
+
+def _household_condition(user: User, path: Path, *, write: bool) -> Q | None:
+    """The filter for what ``user`` may see (or change); None means nothing at all."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if user.is_superuser:
+        return Q()
+    if user.firm_id is None:
+        return None
+    firm = Q(**{f"{path.firm}_id": user.firm_id})
+    own = Q(**{f"{path.advisor}_id": user.pk})
+    if user.role == Role.COMPLIANCE:
+        return None if write else firm
+    if user.role == Role.FIRM_ADMIN:
+        return firm
+    if user.role == Role.TEAM_LEAD and user.team_id is not None:
+        return firm & (Q(**{f"{path.team}_id": user.team_id}) | own)
+    return firm & own
+
+
+def _people_condition(user: User, *, write: bool) -> Q | None:
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if user.is_superuser:
+        return Q()
+    if user.firm_id is None:
+        return None
+    firm = Q(firm_id=user.firm_id)
+    if user.role == Role.FIRM_ADMIN:
+        # A firm admin manages the firm's people but never a platform superuser.
+        return firm & Q(is_superuser=False) if write else firm
+    if user.role == Role.COMPLIANCE:
+        return None if write else firm
+    if write:
+        return None  # people change their own password through the password-change page
+    if user.role == Role.TEAM_LEAD and user.team_id is not None:
+        return firm & (Q(team_id=user.team_id) | Q(pk=user.pk))
+    return Q(pk=user.pk)
+
+
+def _firm_condition(user: User, firm_lookup: str, *, write: bool) -> Q | None:
+    """Firm-wide settings (teams, the replacement list): firm admins change, the firm reads."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if user.is_superuser:
+        return Q()
+    if user.firm_id is None or (write and user.role != Role.FIRM_ADMIN):
+        return None
+    return Q(**{firm_lookup: user.firm_id})
+
+
+# Firm-wide rows and the lookup to their firm.
+_FIRM_LOOKUPS: dict[type[Model], str] = {Firm: "pk", Team: "firm_id", Replacement: "firm_id"}
+
+
+def _condition(user: User, model: type[Model], *, write: bool) -> Q | None:
+    if model in _PATHS:
+        return _household_condition(user, _PATHS[model], write=write)
+    if model is Advisor:
+        return _people_condition(user, write=write)
+    if model in _FIRM_LOOKUPS:
+        return _firm_condition(user, _FIRM_LOOKUPS[model], write=write)
+    raise LookupError(f"{model.__name__} is not scoped; add it to advisors/scoping.py")
+
+
+def is_scoped(model: type[Model]) -> bool:
+    return model in _PATHS or model in _FIRM_LOOKUPS or model is Advisor
+
+
+def _apply(queryset: QuerySet[M], condition: Q | None) -> QuerySet[M]:
+    return queryset.none() if condition is None else queryset.filter(condition)
+
+
+def _queryset(source: type[M] | QuerySet[M]) -> QuerySet[M]:
+    return source._default_manager.all() if isinstance(source, type) else source
+
+
+def visible(user: User, source: type[M] | QuerySet[M]) -> QuerySet[M]:
+    """The rows of ``source`` (a model or a queryset of it) that ``user`` may see."""
+    qs = _queryset(source)
+    return _apply(qs, _condition(user, qs.model, write=False))
+
+
+def writable(user: User, source: type[M] | QuerySet[M]) -> QuerySet[M]:
+    """The rows of ``source`` that ``user`` may change (always a subset of ``visible``)."""
+    qs = _queryset(source)
+    return _apply(qs, _condition(user, qs.model, write=True))
+
+
+def can_write(user: User, obj: Model) -> bool:
+    """Whether ``user`` may change ``obj`` (one query at most)."""
+    condition = _condition(user, type(obj), write=True)
+    if condition is None:
+        return False
+    return condition == Q() or writable(user, type(obj)).filter(pk=obj.pk).exists()
+
+
+def _can_write_visible(user: User, obj: Model) -> bool:
+    """``can_write`` for an object already known to be visible to ``user``: no query when the
+    role changes whatever it sees (every role but compliance) or nothing (compliance)."""
+    model = type(obj)
+    write = _condition(user, model, write=True)
+    if write is None:
+        return False
+    if write == _condition(user, model, write=False):
+        return True
+    return can_write(user, obj)
+
+
+def object_for_user(user: User, source: type[M] | QuerySet[M], **lookup: Any) -> tuple[M, bool]:
+    """The object matching ``lookup`` if ``user`` may see it, and whether they may change it.
+
+    Raises Http404 both when it does not exist and when it is not theirs to see, so that
+    guessing another firm's ids tells nothing.
+    """
+    try:
+        obj = visible(user, source).get(**lookup)
+    except ObjectDoesNotExist as exc:
+        raise Http404("No such object.") from exc
+    return obj, _can_write_visible(user, obj)
+
+
+def may_change_reference_data(user: User) -> bool:
+    """Securities and prices are shared by every firm: only the platform's operators edit them."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def households_visible_to(user: User) -> QuerySet[Household]:
+    return visible(user, Household)
+
+
+def households_writable_by(user: User) -> QuerySet[Household]:
+    return writable(user, Household)
+
+
+def accounts_visible_to(user: User) -> QuerySet[Account]:
+    return visible(user, Account)
+
+
+def lots_visible_to(user: User) -> QuerySet[TaxLot]:
+    return visible(user, TaxLot)
+
+
+def transactions_visible_to(user: User) -> QuerySet[Transaction]:
+    return visible(user, Transaction)
+
+
+def people_visible_to(user: User) -> QuerySet[Advisor]:
+    """The firm's people (advisors, not clients) that ``user`` may see."""
+    return visible(user, Advisor)

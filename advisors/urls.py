@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from advisors import views
+
+# No app_name: settings and Django's auth views refer to these names unqualified.
+urlpatterns = [
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("password_change/", views.password_change, name="password_change"),
+    path("password_change/done/", views.password_change_done, name="password_change_done"),
+]
