@@ -1,0 +1,817 @@
+"""Household-wide wash sales: matching, basis and holding-period adjustment, permanence.
+
+Rules: IRC §1091(a) (a loss is disallowed when substantially identical stock or securities are
+acquired within 30 days before or after the sale), §1091(b)–(c) and Treas. Reg. §1.1091-1(b)–(e)
+(which loss shares and which replacement shares are matched), §1091(d) and Reg. §1.1091-2 (the
+disallowed loss goes into the replacement's basis), §1223(3) (and its holding period), Reg.
+§1.1091-1(f) (gifts and inheritances are not acquisitions), Pub 550 ("Wash Sales": the spouse's
+purchases count), Rev. Rul. 2008-5 (a purchase in the taxpayer's IRA or Roth IRA washes the loss
+and nothing is added to the IRA's basis: the loss is lost for good); tax-rules.md §2 for the
+policy flags where the sources split.
+
+``simulate`` walks a household's history day by day: each day's sales take their lots, then the
+day's losses are matched against replacement shares in a window of 30 days either side. Matching
+is O(log n) per loss piece plus the replacement lots it consumes, in each substantially
+identical group: no pairwise scan.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+
+from .accounts import (
+    EMPLOYER_PLAN_TYPES,
+    HSA_529_TYPES,
+    IRA_TYPES,
+    AccountType,
+    Eligibility,
+    Treatment,
+    eligibility,
+)
+from .lots import (
+    ZERO,
+    Action,
+    How,
+    Lot,
+    OpenLot,
+    Piece,
+    Position,
+    Term,
+    Trade,
+    gift_measure,
+    quantity_text,
+    split_cumulative,
+    term_of,
+)
+
+# Module constants: enum attribute lookups are slow in the engine's loops.
+_GIFT, _INHERITED, _PURCHASE, _SELL = How.GIFT, How.INHERITED, How.PURCHASE, Action.SELL
+# IRC §1091(a): "within a period beginning 30 days before ... and ending 30 days after".
+WINDOW_DAYS = 30
+HOUSEHOLD = "household"  # the wash-sale domain of the return's own accounts (vs. a trust's own)
+
+# §1091 reaches "stock or securities" only; a digital asset held directly is property (Notice
+# 2014-21), and no bill extending §1091 to digital assets had been enacted when this was last
+# checked, for the tax year below. Re-check every year and date the change here if one passes.
+DIGITAL_ASSETS_OUTSIDE_1091_CHECKED_FOR_TAX_YEAR = 2026
+DIGITAL_ASSET_RULE = (
+    f"IRC §1091(a) (stock or securities only); Notice 2014-21; checked for tax year "
+    f"{DIGITAL_ASSETS_OUTSIDE_1091_CHECKED_FOR_TAX_YEAR}"
+)
+
+
+class EngineError(ValueError):
+    """A history the engine cannot follow (a sale of shares not held), naming the trade field.
+
+    ``trade_seq`` is the trade's listing index; ``field`` is the path inside the trade, e.g.
+    ``quantity`` or ``lots[1].quantity``.
+    """
+
+    def __init__(self, trade_seq: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.trade_seq = trade_seq
+        self.field = field
+        self.message = message
+
+
+# --- policy ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The choices where authorities split (tax-rules.md §1–§2); the defaults are the firm's.
+
+    - ``same_index_funds_identical``: funds tracking the same index are substantially identical.
+    - ``employer_plan_purchase_triggers`` / ``hsa_529_purchase_triggers``: a purchase in a
+      401(k)-type plan / an HSA or 529 washes a taxable loss (permanently).
+    - ``spouse_ira_purchase_triggers``: a purchase in the spouse's IRA (or, with the flags
+      above, the spouse's plan, HSA or 529) washes the taxpayer's loss (permanently).
+    - ``same_lot_remainder_is_replacement``: the unsold rest of the very lot sold can replace it.
+    - ``earlier_acquired_lot_is_replacement``: a lot bought before the one sold can replace it
+      (literal §1091(a)).
+    """
+
+    same_index_funds_identical: bool = True
+    employer_plan_purchase_triggers: bool = True
+    hsa_529_purchase_triggers: bool = True
+    spouse_ira_purchase_triggers: bool = True
+    same_lot_remainder_is_replacement: bool = False
+    earlier_acquired_lot_is_replacement: bool = True
+
+    @classmethod
+    def flag_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def to_json(self) -> dict[str, bool]:
+        return {name: getattr(self, name) for name in self.flag_names()}
+
+
+# --- substantially identical ----------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    STOCK = "stock"
+    FUND = "fund"
+    BOND = "bond"
+    OPTION = "option"
+    CRYPTO = "crypto"
+
+
+@dataclass(frozen=True, slots=True)
+class Security:
+    """A symbol, what kind of thing it is, the index it tracks, its other share class."""
+
+    symbol: str
+    kind: Kind = Kind.STOCK
+    tracks: str | None = None
+    same_as: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Which symbols are substantially identical (one group each) and which are outside §1091."""
+
+    groups: Mapping[str, str]
+    outside_1091: frozenset[str]
+
+    def group_of(self, symbol: str) -> str:
+        return self.groups.get(symbol, symbol)
+
+    def washable(self, symbol: str) -> bool:
+        """Whether §1091 reaches the symbol: stock or securities, not a digital asset."""
+        return symbol not in self.outside_1091
+
+    def identical(self, a: str, b: str) -> bool:
+        return self.group_of(a) == self.group_of(b)
+
+
+def substantially_identical_groups(
+    securities: Iterable[Security], *, policy: Policy, symbols: Iterable[str] = ()
+) -> Identity:
+    """Group symbols that are substantially identical: IRC §1091(a); Pub 550, "Wash Sales".
+
+    A symbol is identical to itself; another share class named by ``same_as`` always is
+    (symmetric and transitive); funds that follow the same index are when the policy
+    ``same_index_funds_identical`` says so — by ``tracks`` whatever the ``kind``. Digital assets
+    (``kind`` crypto) are outside §1091 (``DIGITAL_ASSETS_OUTSIDE_1091_CHECKED_FOR_TAX_YEAR``).
+    """
+    parent: dict[str, str] = {}
+
+    def find(s: str) -> str:
+        parent.setdefault(s, s)
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            # The smaller symbol names the group, so results never depend on listing order.
+            if rb < ra:
+                ra, rb = rb, ra
+            parent[rb] = ra
+
+    by_index: dict[str, str] = {}
+    crypto: set[str] = set()
+    for symbol in symbols:
+        find(symbol)
+    for security in securities:
+        find(security.symbol)
+        if security.kind is Kind.CRYPTO:
+            crypto.add(security.symbol)
+        if security.same_as:
+            union(security.symbol, security.same_as)
+        if security.tracks and policy.same_index_funds_identical:
+            first = by_index.setdefault(security.tracks, security.symbol)
+            union(first, security.symbol)
+    return Identity({s: find(s) for s in parent}, frozenset(crypto))
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    TAXPAYER = "taxpayer"
+    SPOUSE = "spouse"
+    OTHER = "other"  # a child or beneficiary: may own only a separate taxpayer's account
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdAccount:
+    """An account, whose it is, and whether it is on this return.
+
+    ``joint_return``: the case is a married-filing-jointly return, so the spouse's accounts are
+    on it; on any other return the spouse's accounts only acquire (Pub 550: a spouse's purchase
+    washes the taxpayer's loss whatever the filing status).
+    """
+
+    id: str
+    type: AccountType
+    owner: str
+    role: Role
+    joint_return: bool
+
+    @property
+    def eligibility(self) -> Eligibility:
+        return _eligibility(self.type)
+
+    @property
+    def treatment(self) -> Treatment:
+        return _eligibility(self.type).treatment
+
+    @property
+    def taxable(self) -> bool:
+        return self.treatment is Treatment.TAXABLE
+
+    @property
+    def separate_taxpayer(self) -> bool:
+        return _eligibility(self.type).separate_taxpayer
+
+    @property
+    def on_return(self) -> bool:
+        """Whether sales here belong to this return (IRC §1, §6013; a trust's are its own)."""
+        if self.separate_taxpayer:
+            return False
+        return self.role is Role.TAXPAYER or (self.role is Role.SPOUSE and self.joint_return)
+
+    @property
+    def reported_on(self) -> str | None:
+        """Which Schedule D a sale here reaches: ``HOUSEHOLD``, the account's own (a separate
+        taxpayer's return, keyed by the account id), or none (tax-advantaged, or the spouse's
+        return when filing separately)."""
+        if not self.taxable:
+            return None
+        if self.separate_taxpayer:
+            return self.id
+        return HOUSEHOLD if self.on_return else None
+
+    @property
+    def permanent(self) -> bool:
+        """A replacement here takes no basis adjustment: Rev. Rul. 2008-5 (IRA, Roth IRA), and
+        by policy a plan, HSA or 529 (tax-rules.md §1)."""
+        return not self.taxable
+
+
+@cache
+def _eligibility(account_type: AccountType) -> Eligibility:
+    # Eligibility is a pure function of the type; the engine asks for it once per lot piece.
+    return eligibility(account_type)
+
+
+def acquirer_domain(account: HouseholdAccount, policy: Policy) -> str | None:
+    """Whose losses a purchase in ``account`` can wash: IRC §1091(a); Pub 550; Rev. Rul. 2008-5.
+
+    A separate taxpayer (irrevocable trust, custodial account) washes only its own losses. The
+    household's taxable accounts, the taxpayer's and the spouse's, wash the return's losses; so
+    does the taxpayer's IRA or Roth IRA (Rev. Rul. 2008-5), the spouse's by policy
+    ``spouse_ira_purchase_triggers``, employer plans by ``employer_plan_purchase_triggers`` and
+    HSAs and 529s by ``hsa_529_purchase_triggers`` (for a spouse's plan, HSA or 529 both that
+    flag and the spouse flag). ``None``: a purchase there washes nothing.
+    """
+    if account.separate_taxpayer:
+        return account.id
+    if account.role is Role.OTHER:
+        return None
+    if account.taxable:
+        return HOUSEHOLD
+    spouse_ok = account.role is Role.TAXPAYER or policy.spouse_ira_purchase_triggers
+    if account.type in IRA_TYPES:
+        covered = True
+    elif account.type in EMPLOYER_PLAN_TYPES:
+        covered = policy.employer_plan_purchase_triggers
+    elif account.type in HSA_529_TYPES:
+        covered = policy.hsa_529_purchase_triggers
+    else:  # pragma: no cover - every tax-advantaged type is one of the three sets
+        covered = False
+    return HOUSEHOLD if covered and spouse_ok else None
+
+
+def loss_domain(account: HouseholdAccount) -> str | None:
+    """Whose return a loss realized here is tested on (None: no loss reaches any return here)."""
+    return account.reported_on
+
+
+def replacement_holding_from(*, washed_from: date, sold: date, acquired: date) -> date:
+    """Holding period start of replacement shares: IRC §1223(3); tax-rules.md §2.
+
+    The replacement counts every day on which the washed shares or the replacement shares were
+    held, each day once: it starts ``d`` days before its own acquisition, where ``d`` is the days
+    from the washed shares' holding-period start to the earlier of the sale and the replacement's
+    acquisition, never negative (bought after the sale: the washed shares' whole holding period;
+    bought between their acquisition and the sale: when they started; bought before: unchanged).
+    """
+    days = max(0, (min(sold, acquired) - washed_from).days)
+    return acquired - timedelta(days=days)
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Realized:
+    """One lot piece sold, with its gain or loss and what §1091 disallowed.
+
+    ``basis`` includes wash-sale adjustments (``deferred`` of it); for a gift it is the basis of
+    §1015(a) that measured the result. ``reported_on`` is the return the result reaches
+    (``HOUSEHOLD``, a separate taxpayer's account id, or None). ``disallowed`` is positive.
+    """
+
+    sale: str
+    seq: int
+    lot: str
+    account: str
+    symbol: str
+    quantity: Decimal
+    acquired: date
+    holding_from: date
+    sold: date
+    proceeds: Decimal
+    basis: Decimal
+    gain: Decimal
+    term: Term
+    disallowed: Decimal
+    deferred: Decimal
+    reported_on: str | None
+
+    @property
+    def allowed(self) -> Decimal:
+        """The result that reaches Schedule D (Form 8949 column (h)): gain + disallowed."""
+        return self.gain + self.disallowed
+
+    @property
+    def code(self) -> str:
+        """Form 8949 column (f): ``W`` when a wash-sale loss was disallowed."""
+        return "W" if self.disallowed > 0 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class WashSale:
+    """Loss shares of one sold piece matched with replacement shares of one lot.
+
+    ``permanent``: the replacement's basis cannot take the loss (Rev. Rul. 2008-5), so the
+    disallowed loss is lost for good; else it went into the replacement's basis and its holding
+    period starts at ``holding_from``.
+    """
+
+    sale: str
+    lot: str
+    sold: date
+    replacement: str
+    replacement_account: str
+    replacement_acquired: date
+    quantity: Decimal
+    disallowed: Decimal
+    permanent: bool
+    holding_from: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What a household's history comes to: every piece sold, every wash sale, the lots left.
+
+    ``realized`` holds every piece sold in any account, in the order sold (filter by
+    ``reported_on`` for a return); ``holdings_as_of`` the lots held at the end of ``as_of``.
+    """
+
+    realized: tuple[Realized, ...]
+    wash_sales: tuple[WashSale, ...]
+    open_lots: tuple[OpenLot, ...]
+    holdings_as_of: tuple[OpenLot, ...]
+
+
+# --- the engine -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the engine asks about an account, worked out once per run."""
+
+    reported_on: str | None
+    acquirer: str | None
+    permanent: bool
+
+
+def _facts(accounts: Mapping[str, HouseholdAccount], policy: Policy) -> dict[str, _Facts]:
+    return {
+        key: _Facts(a.reported_on, acquirer_domain(a, policy), a.permanent)
+        for key, a in accounts.items()
+    }
+
+
+class _Sold:
+    """A piece sold, while its day's losses are matched."""
+
+    __slots__ = ("trade", "position", "piece", "proceeds", "basis", "holding_from", "term")
+
+    def __init__(
+        self,
+        trade: Trade,
+        position: Position,
+        piece: Piece,
+        proceeds: Decimal,
+        basis: Decimal,
+        holding_from: date,
+        term: Term,
+    ) -> None:
+        self.trade = trade
+        self.position = position
+        self.piece = piece
+        self.proceeds = proceeds
+        self.basis = basis
+        self.holding_from = holding_from
+        self.term = term
+
+
+class _Candidates:
+    """The acquisitions of one substantially identical group that can wash one domain's losses,
+    in acquisition order, with a "next lot that still has unused shares" pointer forest so that
+    exhausted lots are skipped in amortized constant time."""
+
+    __slots__ = ("positions", "keys", "next")
+
+    def __init__(self, positions: list[Position]) -> None:
+        positions.sort(key=lambda p: p.key)
+        self.positions = positions
+        self.keys = [p.key for p in positions]
+        self.next = list(range(len(positions) + 1))
+
+    def find(self, i: int) -> int:
+        nxt = self.next
+        while nxt[i] != i:
+            nxt[i] = nxt[nxt[i]]
+            i = nxt[i]
+        return i
+
+    def exhaust(self, i: int) -> None:
+        self.next[i] = i + 1
+
+
+class _Book:
+    """One account's lots of one symbol in FIFO order (acquisition date, then listing).
+
+    Every lot the history will hold is known from the start, so the book lists them all once;
+    a lot not yet acquired is simply not ``active``. Lots acquired later sort after the active
+    ones (a later date, or a later place in the same day's listing), so FIFO stops at the
+    first inactive lot.
+    """
+
+    __slots__ = ("positions", "head", "dead")
+
+    def __init__(self, positions: list[Position]) -> None:
+        self.positions = positions
+        self.head = 0
+        self.dead = 0
+
+    def held(self) -> Decimal:
+        return sum((p.held for p in self.positions if p.active), ZERO)
+
+    def fifo(self, quantity: Decimal) -> list[tuple[Position, Decimal]] | None:
+        """The (lot, shares) a FIFO sale takes, or None when the account holds too few."""
+        picks: list[tuple[Position, Decimal]] = []
+        remaining = quantity
+        positions = self.positions
+        i = self.head
+        while remaining > 0 and i < len(positions):
+            position = positions[i]
+            if not position.active:
+                break
+            if position.held > 0:
+                take = min(position.held, remaining)
+                picks.append((position, take))
+                remaining -= take
+            i += 1
+        return None if remaining > 0 else picks
+
+    def settle(self) -> None:
+        """Skip sold-out lots at the front; compact when many inside are sold out too (a
+        specific identification can empty a lot anywhere), so FIFO never rescans them."""
+        positions = self.positions
+        while self.head < len(positions) and positions[self.head].held <= 0:
+            self.head += 1
+            self.dead -= 1
+        if self.dead > 32 and self.dead * 2 > len(positions) - self.head:
+            self.positions = [p for p in positions[self.head :] if p.held > 0]
+            self.head = 0
+            self.dead = 0
+        elif self.head > 64 and self.head * 2 > len(positions):
+            del positions[: self.head]
+            self.head = 0
+
+
+def simulate(
+    *,
+    accounts: Mapping[str, HouseholdAccount],
+    identity: Identity,
+    lots: Sequence[Lot],
+    trades: Sequence[Trade],
+    policy: Policy,
+    as_of: date | None = None,
+) -> History:
+    """Run a household's history through lot relief and the wash-sale rule.
+
+    Lot relief: Reg. §1.1012-1(c) (FIFO by acquisition date then listing; a sale naming lots
+    takes those; within a lot a wash-adjusted piece goes first). Wash sales: IRC §1091(a)–(d),
+    Reg. §1.1091-1(b)–(f), §1.1091-2, §1223(3), Rev. Rul. 2008-5, tax-rules.md §2 — losses in
+    order of sale (one day's by the sold shares' acquisition), each loss share matched with the
+    earliest-acquired replacement share in the 61-day window that is still held after the sale
+    day and not yet used; a purchase in a tax-advantaged account washes permanently.
+
+    Raises ``EngineError`` for a sale of shares not held.
+    """
+    facts = _facts(accounts, policy)
+    positions: dict[str, Position] = {}
+    initial: list[Position] = []
+    for lot in lots:
+        position = Position(lot)
+        positions[lot.id] = position
+        initial.append(position)
+    base = len(lots)
+    for trade in trades:
+        if trade.action is not _SELL:
+            positions[trade.id] = Position(trade.opened_lot(seq=base + trade.seq))
+    initial.sort(key=_key)
+    in_order = sorted(positions.values(), key=_key)  # snapshots list lots in FIFO order
+
+    # FIFO books per account and symbol; replacement candidates per wash-sale domain and
+    # substantially identical group. Both in acquisition order.
+    by_book: dict[tuple[str, str], list[Position]] = {}
+    grouped: dict[tuple[str, str], list[Position]] = {}
+    group_of = identity.group_of
+    outside = identity.outside_1091
+    for position in in_order:
+        lot = position.lot
+        book_key = (lot.account, lot.symbol)
+        shelf = by_book.get(book_key)
+        if shelf is None:
+            by_book[book_key] = [position]
+        else:
+            shelf.append(position)
+        if lot.how is not _PURCHASE or lot.symbol in outside:
+            continue
+        domain = facts[lot.account].acquirer
+        if domain is not None:
+            key = (domain, group_of(lot.symbol))
+            group = grouped.get(key)
+            if group is None:
+                grouped[key] = [position]
+            else:
+                group.append(position)
+    candidates = {key: _Candidates(group) for key, group in grouped.items()}
+
+    books = {key: _Book(shelf) for key, shelf in by_book.items()}
+    realized: list[Realized] = []
+    wash_sales: list[WashSale] = []
+    holdings_as_of: tuple[OpenLot, ...] | None = None
+    next_initial = 0
+
+    def activate(upto: date) -> None:
+        nonlocal next_initial
+        while next_initial < len(initial) and initial[next_initial].lot.acquired <= upto:
+            initial[next_initial].active = True
+            next_initial += 1
+
+    def snapshot() -> tuple[OpenLot, ...]:
+        return tuple(p.snapshot() for p in in_order if p.active and p.held > 0)
+
+    ordered = sorted(trades, key=_trade_order)
+    i = 0
+    while i < len(ordered):
+        day = ordered[i].date
+        if as_of is not None and holdings_as_of is None and day > as_of:
+            activate(as_of)
+            holdings_as_of = snapshot()
+        activate(day)
+        sold_today: list[_Sold] = []
+        while i < len(ordered) and ordered[i].date == day:
+            trade = ordered[i]
+            i += 1
+            if trade.action is _SELL:
+                sold_today.extend(_sell(trade, positions, books))
+            else:
+                positions[trade.id].active = True
+        if sold_today:
+            _match_day(
+                day,
+                sold_today,
+                facts=facts,
+                identity=identity,
+                policy=policy,
+                candidates=candidates,
+                realized=realized,
+                wash_sales=wash_sales,
+            )
+    final: tuple[OpenLot, ...] | None = None
+    if as_of is not None and holdings_as_of is None:
+        activate(as_of)
+        holdings_as_of = final = snapshot()
+    if next_initial < len(initial):
+        activate(date.max)
+        final = None  # lots acquired after as_of: the end differs from as_of
+    if final is None:
+        final = snapshot()
+    return History(
+        realized=tuple(realized),
+        wash_sales=tuple(wash_sales),
+        open_lots=final,
+        holdings_as_of=holdings_as_of or (),
+    )
+
+
+def _key(position: Position) -> tuple[int, int]:
+    return position.key
+
+
+def _trade_order(trade: Trade) -> tuple[date, int]:
+    return (trade.date, trade.seq)
+
+
+def _sell(
+    trade: Trade,
+    positions: Mapping[str, Position],
+    books: dict[tuple[str, str], _Book],
+) -> list[_Sold]:
+    """Take a sale's lots (Reg. §1.1012-1(c)) and measure each piece taken (§1001, §1015)."""
+    book = books.get((trade.account, trade.symbol))
+    if trade.lots:
+        picks: list[tuple[Position, Decimal]] = []
+        asked: dict[str, Decimal] = {}
+        for index, request in enumerate(trade.lots):
+            position = positions.get(request.lot)
+            field = f"lots[{index}]"
+            if position is None:
+                raise EngineError(trade.seq, f"{field}.lot", f"unknown lot {request.lot!r}")
+            lot = position.lot
+            if lot.account != trade.account or lot.symbol != trade.symbol:
+                raise EngineError(
+                    trade.seq,
+                    f"{field}.lot",
+                    f"lot {lot.id!r} holds {lot.symbol} in account {lot.account}, "
+                    f"not {trade.symbol} in {trade.account}",
+                )
+            if not position.active:
+                raise EngineError(
+                    trade.seq,
+                    f"{field}.lot",
+                    f"lot {lot.id!r} is not held on {trade.date.isoformat()}",
+                )
+            total = asked.get(lot.id, ZERO) + request.quantity
+            if total > position.held:
+                raise EngineError(
+                    trade.seq,
+                    f"{field}.quantity",
+                    f"sells {quantity_text(total)} of lot {lot.id!r}, which holds "
+                    f"{quantity_text(position.held)} on {trade.date.isoformat()}",
+                )
+            asked[lot.id] = total
+            picks.append((position, request.quantity))
+    else:
+        fifo = book.fifo(trade.quantity) if book is not None else None
+        if fifo is None:
+            held = book.held() if book is not None else ZERO
+            raise EngineError(
+                trade.seq,
+                "quantity",
+                f"sells {quantity_text(trade.quantity)} {trade.symbol}, but account "
+                f"{trade.account} holds {quantity_text(held)} on {trade.date.isoformat()}",
+            )
+        picks = fifo
+
+    pieces: list[tuple[Position, Piece]] = []
+    for position, quantity in picks:
+        for piece in position.relieve(quantity):
+            pieces.append((position, piece))
+        if position.held <= 0 and book is not None:
+            book.dead += 1
+    if book is not None:
+        book.settle()
+    proceeds = split_cumulative(
+        trade.amount, [piece.quantity for _, piece in pieces], whole=trade.quantity
+    )
+    sold: list[_Sold] = []
+    for (position, piece), amount in zip(pieces, proceeds, strict=True):
+        lot = position.lot
+        if lot.gift is not None and piece.gift_value is not None and lot.how is _GIFT:
+            measure = gift_measure(
+                proceeds=amount,
+                donor_basis=piece.basis,
+                value_at_gift=piece.gift_value,
+                donor_holding_from=piece.holding_from,
+                gift_date=lot.gift.gift_date,
+            )
+            basis, holding_from = measure.basis, measure.holding_from
+        else:
+            basis, holding_from = piece.basis, piece.holding_from
+        term = term_of(holding_from=holding_from, sold=trade.date, inherited=lot.how is _INHERITED)
+        sold.append(_Sold(trade, position, piece, amount, basis, holding_from, term))
+    return sold
+
+
+def _match_day(
+    day: date,
+    sold_today: list[_Sold],
+    *,
+    facts: Mapping[str, _Facts],
+    identity: Identity,
+    policy: Policy,
+    candidates: Mapping[tuple[str, str], _Candidates],
+    realized: list[Realized],
+    wash_sales: list[WashSale],
+) -> None:
+    """Match the day's losses (Reg. §1.1091-1(b)–(e)), then record every piece sold."""
+    disallowed: dict[int, Decimal] = {}
+    losses = [
+        (index, s)
+        for index, s in enumerate(sold_today)
+        if s.proceeds < s.basis
+        and identity.washable(s.position.lot.symbol)
+        and facts[s.trade.account].reported_on is not None
+    ]
+    # Reg. §1.1091-1(b): losses in order of disposition; one day's in order of acquisition.
+    losses.sort(key=lambda item: (item[1].position.key, item[1].trade.seq, item[0]))
+    low = day.toordinal() - WINDOW_DAYS
+    high = day.toordinal() + WINDOW_DAYS
+    for index, s in losses:
+        lot = s.position.lot
+        domain = facts[lot.account].reported_on or ""
+        group = candidates.get((domain, identity.group_of(lot.symbol)))
+        if group is None:
+            continue
+        quantity = s.piece.quantity
+        start = bisect_left(group.keys, (low, -1))
+        if not policy.earlier_acquired_lot_is_replacement:
+            start = max(start, bisect_left(group.keys, lot.key))
+        matches: list[tuple[Position, Decimal]] = []
+        need = quantity
+        j = group.find(start)
+        count = len(group.positions)
+        while need > 0 and j < count and group.keys[j][0] <= high:
+            candidate = group.positions[j]
+            if candidate.free <= 0:
+                group.exhaust(j)
+                j = group.find(j)
+                continue
+            if candidate is s.position and not policy.same_lot_remainder_is_replacement:
+                j = group.find(j + 1)
+                continue
+            take = min(candidate.free, need)
+            matches.append((candidate, take))
+            need -= take
+            j = group.find(j + 1)
+        if not matches:
+            continue
+        loss = s.basis - s.proceeds
+        parts = split_cumulative(loss, [q for _, q in matches], whole=quantity)
+        for (candidate, take), part in zip(matches, parts, strict=True):
+            permanent = facts[candidate.lot.account].permanent
+            holding_from = None
+            if not permanent:
+                holding_from = replacement_holding_from(
+                    washed_from=s.holding_from, sold=day, acquired=candidate.lot.acquired
+                )
+            candidate.use(take, adjustment=None if permanent else part, holding_from=holding_from)
+            wash_sales.append(
+                WashSale(
+                    sale=s.trade.id,
+                    lot=lot.id,
+                    sold=day,
+                    replacement=candidate.lot.id,
+                    replacement_account=candidate.lot.account,
+                    replacement_acquired=candidate.lot.acquired,
+                    quantity=take,
+                    disallowed=part,
+                    permanent=permanent,
+                    holding_from=holding_from,
+                )
+            )
+        disallowed[index] = sum(parts, ZERO)
+
+    for index, s in enumerate(sold_today):
+        lot = s.position.lot
+        piece = s.piece
+        realized.append(
+            Realized(
+                sale=s.trade.id,
+                seq=s.trade.seq,
+                lot=lot.id,
+                account=lot.account,
+                symbol=lot.symbol,
+                quantity=piece.quantity,
+                acquired=lot.acquired,
+                holding_from=s.holding_from,
+                sold=day,
+                proceeds=s.proceeds,
+                basis=s.basis,
+                gain=s.proceeds - s.basis,
+                term=s.term,
+                disallowed=disallowed.get(index, ZERO),
+                deferred=piece.deferred,
+                reported_on=facts[lot.account].reported_on,
+            )
+        )
