@@ -14,7 +14,16 @@ from django.http import HttpRequest
 
 from advisors import scoping
 from advisors.forms import AdvisorChangeForm, AdvisorCreationForm
-from advisors.models import Advisor, Firm, Role, Team
+from advisors.models import (
+    Advisor,
+    ApiClient,
+    Firm,
+    Role,
+    Team,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 def admin_reader(user: Any) -> bool:
@@ -134,3 +143,71 @@ class AdvisorAdmin(ScopedAdminMixin, UserAdmin):
         if obj is not None and request.user.is_superuser:
             return self.superuser_fieldsets
         return super().get_fieldsets(request, obj)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(ScopedAdmin):
+    """Read here; created and revoked on the integrations page (the secret is shown once)."""
+
+    list_display = ("name", "firm", "client_id", "scopes", "created", "revoked")
+    list_select_related = ("firm",)
+    readonly_fields = (
+        "public_id",
+        "firm",
+        "name",
+        "scopes",
+        "client_id",
+        "application",
+        "created_by",
+        "created",
+        "revoked",
+        "revoked_by",
+    )
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ("number", "at", "status_code", "error", "response_excerpt", "duration_ms")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ScopedAdmin):
+    list_display = ("url", "firm", "events", "is_active", "created")
+    list_select_related = ("firm",)
+    exclude = ("secret",)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # on the webhooks page, which shows the new secret once
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ScopedAdmin):
+    list_display = ("created", "event", "endpoint", "status", "attempt_count")
+    list_filter = ("status", "event")
+    list_select_related = ("endpoint",)
+    readonly_fields = (
+        "public_id",
+        "endpoint",
+        "event",
+        "payload",
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "created",
+        "delivered",
+    )
+    inlines = [WebhookAttemptInline]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False

@@ -7,7 +7,12 @@ reviews and plans) follows its household. The roles:
 - team lead: those, plus every household of their team;
 - firm admin: every household of the firm, and the firm's people;
 - compliance reviewer: sees every household and person of the firm, changes nothing;
-- superuser (the platform's operators, no firm): everything.
+- superuser (the platform's operators, no firm): everything;
+- API client (advisors.ApiClient, an integration of the firm): sees every household and
+  advisor of its firm, changes the households only with the ``write`` scope.
+
+Securities and prices are reference data shared by every firm: everyone signed in reads them,
+only the platform's operators change them.
 
 Nobody ever sees another firm's data. Views, the admin, the API and services start every
 queryset here: ``visible(user, Model)``, ``writable(user, Model)`` and
@@ -23,13 +28,32 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from advisors.models import Advisor, Firm, Role, Team
-from clients.models import Account, Household, Person, Replacement, TaxLot, TaxProfile, Transaction
+from advisors.models import (
+    Advisor,
+    ApiClient,
+    ApiScope,
+    Firm,
+    Role,
+    Team,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from clients.models import (
+    Account,
+    Household,
+    Person,
+    Price,
+    Replacement,
+    Security,
+    TaxLot,
+    TaxProfile,
+    Transaction,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    User = Advisor | AnonymousUser
+    User = Advisor | ApiClient | AnonymousUser
 
 M = TypeVar("M", bound=Model)
 
@@ -63,8 +87,17 @@ def register(model: type[Model], path: Path) -> None:
     _PATHS[model] = path
 
 
+def _api_client_condition(client: ApiClient, firm_lookup: str, *, write: bool) -> Q | None:
+    """An integration sees its whole firm; it changes households only with the write scope."""
+    if not client.is_active or (write and not client.has_scope(ApiScope.WRITE)):
+        return None
+    return Q(**{firm_lookup: client.firm_id})
+
+
 def _household_condition(user: User, path: Path, *, write: bool) -> Q | None:
     """The filter for what ``user`` may see (or change); None means nothing at all."""
+    if isinstance(user, ApiClient):
+        return _api_client_condition(user, f"{path.firm}_id", write=write)
     if not (user.is_authenticated and user.is_active):
         return None
     if user.is_superuser:
@@ -83,6 +116,8 @@ def _household_condition(user: User, path: Path, *, write: bool) -> Q | None:
 
 
 def _people_condition(user: User, *, write: bool) -> Q | None:
+    if isinstance(user, ApiClient):
+        return None if write else _api_client_condition(user, "firm_id", write=False)
     if not (user.is_authenticated and user.is_active):
         return None
     if user.is_superuser:
@@ -103,7 +138,10 @@ def _people_condition(user: User, *, write: bool) -> Q | None:
 
 
 def _firm_condition(user: User, firm_lookup: str, *, write: bool) -> Q | None:
-    """Firm-wide settings (teams, the replacement list): firm admins change, the firm reads."""
+    """Firm-wide settings (teams, the replacement list, integrations): firm admins change, the
+    firm reads. An API client reads its firm's settings and changes none."""
+    if isinstance(user, ApiClient):
+        return None if write else _api_client_condition(user, firm_lookup, write=False)
     if not (user.is_authenticated and user.is_active):
         return None
     if user.is_superuser:
@@ -114,7 +152,25 @@ def _firm_condition(user: User, firm_lookup: str, *, write: bool) -> Q | None:
 
 
 # Firm-wide rows and the lookup to their firm.
-_FIRM_LOOKUPS: dict[type[Model], str] = {Firm: "pk", Team: "firm_id", Replacement: "firm_id"}
+_FIRM_LOOKUPS: dict[type[Model], str] = {
+    Firm: "pk",
+    Team: "firm_id",
+    Replacement: "firm_id",
+    ApiClient: "firm_id",
+    WebhookEndpoint: "firm_id",
+    WebhookDelivery: "endpoint__firm_id",
+}
+
+# Reference data shared by every firm.
+_REFERENCE: frozenset[type[Model]] = frozenset({Security, Price})
+
+
+def _reference_condition(user: User, *, write: bool) -> Q | None:
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if write:
+        return Q() if may_change_reference_data(user) else None
+    return Q()
 
 
 def _condition(user: User, model: type[Model], *, write: bool) -> Q | None:
@@ -124,10 +180,13 @@ def _condition(user: User, model: type[Model], *, write: bool) -> Q | None:
         return _people_condition(user, write=write)
     if model in _FIRM_LOOKUPS:
         return _firm_condition(user, _FIRM_LOOKUPS[model], write=write)
+    if model in _REFERENCE:
+        return _reference_condition(user, write=write)
     raise LookupError(f"{model.__name__} is not scoped; add it to advisors/scoping.py")
 
 
 def is_scoped(model: type[Model]) -> bool:
+    """Firm-scoped (reference data is not: every firm reads the same securities)."""
     return model in _PATHS or model in _FIRM_LOOKUPS or model is Advisor
 
 

@@ -92,6 +92,7 @@ class Person(models.Model):
     role = models.CharField(max_length=20, choices=PersonRole.choices)
     name = models.CharField(max_length=200)
     date_of_birth = models.DateField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["role", "name"]
@@ -145,6 +146,7 @@ class Account(models.Model):
     treatment = models.CharField(
         max_length=16, choices=list(TREATMENT_LABELS.items()), editable=False
     )
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["treatment", "type", "custodian", "masked_number"]
@@ -231,6 +233,7 @@ class Security(models.Model):
         related_name="share_classes",
         help_text="The same security in another share class (always substantially identical).",
     )
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["symbol"]
@@ -329,6 +332,8 @@ class TaxLot(models.Model):
         blank=True, help_text="Left empty, the acquisition date."
     )
     wash_sale_adjustment = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # Also saved by every change to quantity, basis or adjustment (the API's updated_since).
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["acquired", "id"]
@@ -495,9 +500,11 @@ class Transaction(models.Model):
 
 
 class Price(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="prices")
     date = models.DateField()
     close = models.DecimalField(**UNIT_PRICE)
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["security_id", "-date"]
@@ -537,6 +544,7 @@ class TaxProfile(models.Model):
     carryforward_long_term = models.DecimalField(
         "long-term loss carryforward in", **MONEY, default=Decimal("0.00")
     )
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["household_id", "-tax_year"]
@@ -558,3 +566,71 @@ class TaxProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.tax_year}"
+
+
+class RefKind(models.TextChoices):
+    HOUSEHOLD = "household", "Household"
+    PERSON = "person", "Person"
+    ACCOUNT = "account", "Account"
+
+
+SYSTEM_RE = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
+
+
+class ExternalRef(models.Model):
+    """An id another system (a CRM: ``redtail`` contact 123) gives a household, person or
+    account of ours; unique per firm, kind and system, so a CRM can upsert by its own id."""
+
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=RefKind.choices)
+    system = models.CharField(max_length=32, help_text="Lower case, e.g. redtail, wealthbox.")
+    external_id = models.CharField(max_length=64)
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, null=True, blank=True, related_name="external_refs"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="external_refs"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="external_refs"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["system", "external_id"]
+        verbose_name = "external reference"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "kind", "system", "external_id"], name="externalref_unique_in_firm"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind=RefKind.HOUSEHOLD,
+                        household__isnull=False,
+                        person__isnull=True,
+                        account__isnull=True,
+                    )
+                    | Q(
+                        kind=RefKind.PERSON,
+                        household__isnull=True,
+                        person__isnull=False,
+                        account__isnull=True,
+                    )
+                    | Q(
+                        kind=RefKind.ACCOUNT,
+                        household__isnull=True,
+                        person__isnull=True,
+                        account__isnull=False,
+                    )
+                ),
+                name="externalref_one_owner_of_its_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(system__regex=SYSTEM_RE) & ~Q(external_id=""),
+                name="externalref_system_and_id_well_formed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}:{self.external_id}"

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
     "advisors",
     "clients",
     "taxlogic",
@@ -188,19 +190,64 @@ STORAGES = {
 }
 
 # --- REST API -------------------------------------------------------------------------------
+# Integrations authenticate with OAuth2 client credentials (advisors.ApiClient); the site's
+# session also works, for the browsable API. Throttle counters live in the default cache,
+# which is Redis when REDIS_URL is set.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "advisors.authentication.ApiClientAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["advisors.permissions.HasApiScope"],
+    "DEFAULT_SCHEMA_CLASS": "advisors.api.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "advisors.pagination.ApiCursorPagination",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["advisors.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": os.environ.get("API_RATE_LIMIT", "1200/minute"),
+        "anon": os.environ.get("API_ANON_RATE_LIMIT", "60/minute"),
+    },
+    "EXCEPTION_HANDLER": "advisors.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Harvest Desk API",
-    "DESCRIPTION": "Households, accounts, tax lots and explained tax-loss-harvesting plans.",
+    "DESCRIPTION": (
+        "Households, accounts, tax lots and explained tax-loss-harvesting plans. "
+        "Authenticate with OAuth2 client credentials at /o/token/; see docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PersonRoleEnum": "clients.models.PersonRole",
+        "AccountTypeEnum": "clients.models.ACCOUNT_TYPE_CHOICES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "advisors.api.postprocess_error_responses",
+    ],
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "Read households, accounts, lots and plans",
+        "write": "Create and change households, people, accounts, lots and transactions",
+        "reviews": "Start reviews and decide recommendations",
+    },
+    "SCOPES_BACKEND_CLASS": "advisors.authentication.ApiClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # Only the SHA-256 of an access token is stored (RFC 9700 §4.14); secrets are hashed too.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
+# advisors.ApiClient links to the application model, which django-oauth-toolkit makes swappable.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ from clients.models import (
     AcquiredHow,
     Action,
     AssetClass,
+    ExternalRef,
     FilingStatus,
     Household,
     Person,
@@ -169,3 +170,22 @@ class TaxProfileFactory(factory.django.DjangoModelFactory):
     tax_year = factory.LazyFunction(lambda: timezone.localdate().year)
     filing_status = FilingStatus.SINGLE
     expected_ordinary_income = Decimal("120000.00")
+
+
+class ExternalRefFactory(factory.django.DjangoModelFactory):
+    """``ExternalRefFactory(owner=household_person_or_account, system=..., external_id=...)``."""
+
+    class Meta:
+        model = ExternalRef
+        exclude = ("owner",)
+
+    owner = factory.SubFactory(HouseholdFactory)
+    system = "redtail"
+    external_id = factory.Sequence(lambda n: f"{n}")
+    kind = factory.LazyAttribute(lambda o: type(o.owner).__name__.lower())
+    household = factory.LazyAttribute(lambda o: o.owner if o.kind == "household" else None)
+    person = factory.LazyAttribute(lambda o: o.owner if o.kind == "person" else None)
+    account = factory.LazyAttribute(lambda o: o.owner if o.kind == "account" else None)
+    firm = factory.LazyAttribute(
+        lambda o: o.owner.firm if o.kind == "household" else o.owner.household.firm
+    )

@@ -24,8 +24,11 @@ def _url(model: tuple[str, str], view: str, *args: object) -> str:
 def test_every_model_is_in_the_admin() -> None:
     assert MODELS == [
         ("advisors", "advisor"),
+        ("advisors", "apiclient"),
         ("advisors", "firm"),
         ("advisors", "team"),
+        ("advisors", "webhookdelivery"),
+        ("advisors", "webhookendpoint"),
         ("clients", "account"),
         ("clients", "household"),
         ("clients", "person"),

@@ -103,10 +103,12 @@ def test_lot_scope_uses_the_denormalized_firm_column(advisor: Advisor, household
 
 
 def test_unscoped_models_are_refused(advisor: Advisor) -> None:
-    from clients.models import Price
+    # Prices and securities are scoped now (shared reference data); external refs are reached
+    # only through the household, person or account they belong to.
+    from clients.models import ExternalRef
 
     with pytest.raises(LookupError):
-        scoping.visible(advisor, Price)
+        scoping.visible(advisor, ExternalRef)
 
 
 def test_a_team_lead_needs_a_team(firm_a: object) -> None:

@@ -1,0 +1,44 @@
+"""/api/v1/: one router for every app's viewsets (cookiecutter-django's api_router).
+
+taxlogic's review and plan endpoints register here too, in the same way."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.routers import DefaultRouter
+
+from advisors.api import AdvisorViewSet
+from clients.api import (
+    AccountViewSet,
+    HouseholdViewSet,
+    PersonViewSet,
+    PriceViewSet,
+    SecurityViewSet,
+    TaxLotViewSet,
+    TaxProfileViewSet,
+    TransactionViewSet,
+)
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("households", HouseholdViewSet, basename="household")
+router.register("people", PersonViewSet, basename="person")
+router.register("accounts", AccountViewSet, basename="account")
+router.register("lots", TaxLotViewSet, basename="lot")
+router.register("transactions", TransactionViewSet, basename="transaction")
+router.register("tax-profiles", TaxProfileViewSet, basename="taxprofile")
+router.register("prices", PriceViewSet, basename="price")
+router.register("securities", SecurityViewSet, basename="security")
+router.register("advisors", AdvisorViewSet, basename="advisor")
+
+
+@csrf_exempt  # a stray POST gets this JSON 404, not the CSRF failure page
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    """Unknown API paths answer in JSON too, never with the HTML 404 page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+urlpatterns = [*router.urls, re_path(r"^.*$", not_found)]
