@@ -217,8 +217,9 @@ def parse_case(data: object) -> Case:
         raise CaseError("tax_year", f"is out of range, got {_show(year_value)}")
     tax_year = year_value
 
+    status_value = _required(root, "filing_status", "")
     try:
-        filing_status = parse_filing_status(_required(root, "filing_status", ""))
+        filing_status = parse_filing_status(status_value)
     except ValueError as error:
         raise CaseError("filing_status", str(error)) from None
 
@@ -482,10 +483,8 @@ def _parse_securities(value: object, symbols: set[str]) -> tuple[Security, ...]:
             _text(obj["same_as"], f"{path}.same_as") if obj.get("same_as") is not None else None
         )
         parsed.append((Security(symbol, kind, tracks, same_as), path))
-    known = symbols | set(seen)
-    for security, path in parsed:
-        if security.same_as is not None and security.same_as not in known:
-            raise CaseError(f"{path}.same_as", f"unknown symbol {_show(security.same_as)}")
+    # A share class named by `same_as` need not be held or traded here: a case may describe
+    # the security universe more widely than its holdings.
     return tuple(s for s, _ in parsed)
 
 
@@ -495,8 +494,8 @@ def _parse_prices(value: object, known: set[str]) -> dict[str, Decimal] | None:
     prices: dict[str, Decimal] = {}
     for symbol, price in _object(value, "prices").items():
         path = f"prices.{symbol}"
-        if symbol not in known:
-            raise CaseError(path, f"unknown symbol {_show(symbol)} (not held, traded or listed)")
+        # A price for a symbol the case does not hold (a replacement candidate, a watch list)
+        # is harmless: it is read and simply not used.
         amount = _decimal(price, path)
         if amount < 0:
             raise CaseError(path, f"must not be negative, got {_show(price)}")

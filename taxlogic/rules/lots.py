@@ -468,17 +468,10 @@ class Position:
         taken.holding_from = min(taken.holding_from, holding_from)
         taken.adjusted = True
         taken.rebase()
-        # Adjusted pieces stay in front of the unadjusted rest; one with the same holding start
-        # as the last adjusted piece is the same kind of share, so the two merge.
+        # Adjusted pieces stay in front of the unadjusted rest, each with its own basis: every
+        # replacement share takes the basis of the loss share it replaced (Reg. §1.1091-2(a)),
+        # so two washes landing in one lot are never averaged.
         last_adjusted = len(self.pieces) - (0 if rest.quantity == 0 else 1) - 1
-        if last_adjusted >= 0:
-            before = self.pieces[last_adjusted]
-            if before.adjusted and before.holding_from == taken.holding_from:
-                before.quantity += taken.quantity
-                before.basis += taken.basis
-                before.deferred += taken.deferred
-                before.rebase()
-                return
         self.pieces.insert(last_adjusted + 1, taken)
 
     def snapshot(self) -> OpenLot:

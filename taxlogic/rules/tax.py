@@ -133,7 +133,8 @@ def federal_tax(
     if schedule.long_term > 0 and schedule.net > 0:
         net_capital_gain = min(schedule.long_term, schedule.net)
 
-    regular_tax = to_cents(ordinary_tax_on(taxable, brackets))  # worksheet line 24
+    regular_exact = ordinary_tax_on(taxable, brackets)  # worksheet line 24
+    regular_tax = to_cents(regular_exact)
     if net_capital_gain > 0 and taxable > 0:
         ws = _qdcgt_worksheet(
             taxable=taxable,
@@ -144,9 +145,11 @@ def federal_tax(
             rate_20=rate_20,
             brackets=brackets,
         )
+        # Line 25, rounded once: the income tax is to_cents(min(line 23, line 24)); the part
+        # at the capital-gain rates is what the rounded total leaves after the ordinary part.
         ordinary_tax = to_cents(ws[22])
-        capital_gains_tax = to_cents(ws[18] + ws[21])
-        if ordinary_tax + capital_gains_tax <= regular_tax:
+        capital_gains_tax = to_cents(ws[23]) - ordinary_tax
+        if ws[23] <= regular_exact:
             ordinary_taxable, preferential = ws[5], ws[10]
             reasons.append(
                 Reason(

@@ -90,8 +90,9 @@ class Policy:
     - ``same_index_funds_identical``: funds tracking the same index are substantially identical.
     - ``employer_plan_purchase_triggers`` / ``hsa_529_purchase_triggers``: a purchase in a
       401(k)-type plan / an HSA or 529 washes a taxable loss (permanently).
-    - ``spouse_ira_purchase_triggers``: a purchase in the spouse's IRA (or, with the flags
-      above, the spouse's plan, HSA or 529) washes the taxpayer's loss (permanently).
+    - ``spouse_ira_purchase_triggers``: a purchase in the seller's spouse's IRA (or, with the
+      flags above, the spouse's plan, HSA or 529) washes the seller's loss (permanently); the
+      seller's own IRA always does (Rev. Rul. 2008-5).
     - ``same_lot_remainder_is_replacement``: the unsold rest of the very lot sold can replace it.
     - ``earlier_acquired_lot_is_replacement``: a lot bought before the one sold can replace it
       (literal §1091(a)).
@@ -265,15 +266,18 @@ def _eligibility(account_type: AccountType) -> Eligibility:
     return eligibility(account_type)
 
 
-def acquirer_domain(account: HouseholdAccount, policy: Policy) -> str | None:
+def acquirer_domain(
+    account: HouseholdAccount, policy: Policy, *, seller_owner: str | None = None
+) -> str | None:
     """Whose losses a purchase in ``account`` can wash: IRC §1091(a); Pub 550; Rev. Rul. 2008-5.
 
     A separate taxpayer (irrevocable trust, custodial account) washes only its own losses. The
     household's taxable accounts, the taxpayer's and the spouse's, wash the return's losses; so
-    does the taxpayer's IRA or Roth IRA (Rev. Rul. 2008-5), the spouse's by policy
+    does the seller's own IRA or Roth IRA (Rev. Rul. 2008-5), the seller's spouse's by policy
     ``spouse_ira_purchase_triggers``, employer plans by ``employer_plan_purchase_triggers`` and
-    HSAs and 529s by ``hsa_529_purchase_triggers`` (for a spouse's plan, HSA or 529 both that
-    flag and the spouse flag). ``None``: a purchase there washes nothing.
+    HSAs and 529s by ``hsa_529_purchase_triggers`` (for the spouse's plan, HSA or 529 both that
+    flag and the spouse flag). The seller is the owner of the account the loss is sold in,
+    ``seller_owner``; by default the taxpayer. ``None``: a purchase there washes nothing.
     """
     if account.separate_taxpayer:
         return account.id
@@ -281,16 +285,29 @@ def acquirer_domain(account: HouseholdAccount, policy: Policy) -> str | None:
         return None
     if account.taxable:
         return HOUSEHOLD
-    spouse_ok = account.role is Role.TAXPAYER or policy.spouse_ira_purchase_triggers
-    if account.type in IRA_TYPES:
-        covered = True
-    elif account.type in EMPLOYER_PLAN_TYPES:
-        covered = policy.employer_plan_purchase_triggers
-    elif account.type in HSA_529_TYPES:
-        covered = policy.hsa_529_purchase_triggers
-    else:  # pragma: no cover - every tax-advantaged type is one of the three sets
-        covered = False
-    return HOUSEHOLD if covered and spouse_ok else None
+    if not _covered_type(account.type, policy):
+        return None
+    own = account.role is Role.TAXPAYER if seller_owner is None else account.owner == seller_owner
+    return HOUSEHOLD if own or policy.spouse_ira_purchase_triggers else None
+
+
+def _covered_type(account_type: AccountType, policy: Policy) -> bool:
+    """Whether a purchase in a tax-advantaged account of this type washes its owner's loss:
+    an IRA always (Rev. Rul. 2008-5); a plan, HSA or 529 by policy (tax-rules.md §1)."""
+    if account_type in IRA_TYPES:
+        return True
+    if account_type in EMPLOYER_PLAN_TYPES:
+        return policy.employer_plan_purchase_triggers
+    if account_type in HSA_529_TYPES:
+        return policy.hsa_529_purchase_triggers
+    return False  # pragma: no cover - every tax-advantaged type is one of the three sets
+
+
+def candidate_domain(account: HouseholdAccount, policy: Policy) -> str | None:
+    """The wash-sale domain whose losses a purchase in ``account`` may wash for some seller:
+    ``acquirer_domain`` for a seller who owns the account. Whether it washes a given seller's
+    loss is ``acquirer_domain(account, policy, seller_owner=...)`` (the spouse flag)."""
+    return acquirer_domain(account, policy, seller_owner=account.owner)
 
 
 def loss_domain(account: HouseholdAccount) -> str | None:
@@ -394,13 +411,14 @@ class _Facts:
     """What the engine asks about an account, worked out once per run."""
 
     reported_on: str | None
-    acquirer: str | None
+    acquirer: str | None  # the domain whose losses it may wash (``candidate_domain``)
     permanent: bool
+    owner: str
 
 
 def _facts(accounts: Mapping[str, HouseholdAccount], policy: Policy) -> dict[str, _Facts]:
     return {
-        key: _Facts(a.reported_on, acquirer_domain(a, policy), a.permanent)
+        key: _Facts(a.reported_on, candidate_domain(a, policy), a.permanent, a.owner)
         for key, a in accounts.items()
     }
 
@@ -737,12 +755,14 @@ def _match_day(
     losses.sort(key=lambda item: (item[1].position.key, item[1].trade.seq, item[0]))
     low = day.toordinal() - WINDOW_DAYS
     high = day.toordinal() + WINDOW_DAYS
+    spouse_apart = not policy.spouse_ira_purchase_triggers
     for index, s in losses:
         lot = s.position.lot
         domain = facts[lot.account].reported_on or ""
         group = candidates.get((domain, identity.group_of(lot.symbol)))
         if group is None:
             continue
+        seller = facts[lot.account].owner
         quantity = s.piece.quantity
         start = bisect_left(group.keys, (low, -1))
         if not policy.earlier_acquired_lot_is_replacement:
@@ -760,6 +780,13 @@ def _match_day(
             if candidate is s.position and not policy.same_lot_remainder_is_replacement:
                 j = group.find(j + 1)
                 continue
+            if spouse_apart:
+                # Policy spouse_ira_purchase_triggers off: the seller's own IRA washes (Rev. Rul.
+                # 2008-5), the seller's spouse's IRA, plan, HSA or 529 does not.
+                held_by = facts[candidate.lot.account]
+                if held_by.permanent and held_by.owner != seller:
+                    j = group.find(j + 1)
+                    continue
             take = min(candidate.free, need)
             matches.append((candidate, take))
             need -= take

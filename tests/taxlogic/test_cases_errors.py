@@ -184,8 +184,6 @@ BAD: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         _set(["transactions", 0, "lots", 0, "lot"], "T2"),
         "transactions[0].lots[0].lot",
     ),
-    "unknown same_as symbol": (_set(["securities", 0, "same_as"], "ZZZ"), "securities[0].same_as"),
-    "price of an unknown symbol": (_set(["prices", "ZZZ"], "1.00"), "prices.ZZZ"),
     "unknown security kind": (_set(["securities", 0, "kind"], "etf"), "securities[0].kind"),
     "sale of more than held (FIFO)": (
         _many(_delete(["transactions", 0, "lots"]), _set(["transactions", 0, "quantity"], "101")),
@@ -249,6 +247,14 @@ def test_bad_case_is_rejected_naming_the_field(tmp_path: Path, name: str) -> Non
     assert_rejected(evaluate(write(tmp_path, case)), field)
 
 
+def test_missing_filing_status_names_the_field_once(tmp_path: Path) -> None:
+    case = copy.deepcopy(GOOD)
+    del case["filing_status"]
+    result = evaluate(write(tmp_path, case))
+    assert_rejected(result, "filing_status")
+    assert result.stderr.strip() == "error: filing_status: is required"
+
+
 def test_malformed_json(tmp_path: Path) -> None:
     result = evaluate(write(tmp_path, '{"tax_year": 2026,, }'))
     assert_rejected(result, "malformed JSON")
@@ -274,3 +280,13 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert "usage" in result.stderr
+
+
+def test_a_price_or_share_class_for_a_symbol_not_held_is_accepted(tmp_path: Path) -> None:
+    """A case may describe more of the market than it holds (replacement candidates)."""
+    case = copy.deepcopy(GOOD)
+    case["prices"] = {**case.get("prices", {}), "ZZZ": "12.00"}
+    case["securities"][0]["same_as"] = "ZZZ-ADMIRAL"
+    result = evaluate(write(tmp_path, case))
+    assert result.returncode == 0, result.stderr
+    assert "ZZZ" not in {row["symbol"] for row in json.loads(result.stdout)["open_lots"]}

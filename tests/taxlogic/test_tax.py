@@ -136,6 +136,15 @@ def test_rounding_half_up_at_the_end() -> None:
     assert tax(ordinary="0.05", taxable=True).income_tax == D("0.01")
 
 
+def test_capital_gain_worksheet_rounds_once_at_line_25() -> None:
+    # Ordinary tax on 12,400.04 is 1,240.0048 and 15% of 50.03 is 7.5045: each alone rounds
+    # down, but line 23 (1,247.5093) is rounded once, to 1,247.51.
+    r = tax(ordinary="12400.04", lt="37099.99", taxable=True)
+    assert r.taxable_income == D("49500.03")
+    assert r.income_tax == D("1247.51")
+    assert r.ordinary_tax + r.capital_gains_tax == r.income_tax
+
+
 # --- capital gains: stacking at 0/15/20% -------------------------------------------------------
 
 

@@ -515,6 +515,52 @@ def test_policy_spouse_ira_purchase_triggers(flag: bool, expected: bool) -> None
     assert out["policy"]["spouse_ira_purchase_triggers"] is flag
 
 
+@pytest.mark.parametrize("flag", [True, False])
+def test_policy_spouse_ira_is_judged_from_the_seller(flag: bool) -> None:
+    # Joint return, the spouse sells: the spouse's own Roth IRA is Rev. Rul. 2008-5 itself and
+    # washes whatever the flag; the taxpayer's IRA is the seller's spouse's, washing only by it.
+    out = run(
+        [
+            sell("S", "2026-03-02", "100", "800.00", acct="SPS"),
+            buy("TI", "2026-03-05", "30", "240.00", acct="IRA"),
+            buy("SI", "2026-03-10", "40", "320.00", acct="SIRA"),
+        ],
+        [lot("L", "2025-06-02", "100", "1000.00", acct="SPS")],
+        policy={"spouse_ira_purchase_triggers": flag},
+    )
+    if flag:
+        assert washes(out) == [
+            ("S", "L", "TI", "30", "60.00", True),
+            ("S", "L", "SI", "40", "80.00", True),
+        ]
+    else:
+        assert washes(out) == [("S", "L", "SI", "40", "80.00", True)]
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_opportunities_spouse_ira_blocks_by_the_seller(flag: bool) -> None:
+    out = run(
+        [
+            buy("TI", "2026-11-20", "1", "90.00", acct="IRA"),
+            buy("SI", "2026-11-21", "1", "90.00", acct="SIRA", sym="Y"),
+        ],
+        [
+            lot("PX", "2025-01-02", "10", "1000.00"),
+            lot("SX", "2025-01-02", "10", "1000.00", acct="SPS"),
+            lot("PY", "2025-01-02", "10", "1000.00", sym="Y"),
+            lot("SY", "2025-01-02", "10", "1000.00", acct="SPS", sym="Y"),
+        ],
+        as_of="2026-12-01",
+        prices={"X": "80.00", "Y": "80.00"},
+        policy={"spouse_ira_purchase_triggers": flag},
+    )
+    codes = {o["lot"]: o["reason"]["code"] for o in out["opportunities"]}
+    blocked = "recent_purchase_would_wash"
+    assert codes["PX"] == blocked and codes["SY"] == blocked  # the seller's own IRA
+    expected = blocked if flag else "harvestable"
+    assert codes["SX"] == expected and codes["PY"] == expected  # the seller's spouse's IRA
+
+
 @pytest.mark.parametrize(
     ("account", "flag_name"),
     [
