@@ -57,9 +57,9 @@ def household_people(*, user: User, household: Household) -> QuerySet[Person]:
     return scoping.visible(user, Person).filter(household=household).order_by(_ROLE_ORDER, "name")
 
 
-def household_list(*, user: User, query: str = "") -> QuerySet[Household]:
+def households_matching(*, user: User, query: str = "") -> QuerySet[Household]:
     """The households ``user`` may see, matching ``query`` on the household's name, one of
-    its people's names or its CRM id; with people and the number of accounts."""
+    its people's names or its CRM id."""
     households = scoping.households_visible_to(user)
     query = query.strip()
     if query:
@@ -67,16 +67,24 @@ def household_list(*, user: User, query: str = "") -> QuerySet[Household]:
         households = households.filter(
             Q(name__icontains=query) | Q(external_crm_id__icontains=query) | Q(Exists(people))
         )
+    return households
+
+
+def household_list(*, user: User, query: str = "") -> QuerySet[Household]:
+    """``households_matching``, with people and the number of accounts."""
     return (
-        households.select_related("team", "primary_advisor")
+        households_matching(user=user, query=query)
+        .select_related("team", "primary_advisor")
         .annotate(account_count=Count("accounts", distinct=True))
         .prefetch_related(Prefetch("people", queryset=Person.objects.order_by(_ROLE_ORDER, "name")))
         .order_by("name", "id")
     )
 
 
-def _latest_close(field_name: str, as_of: date) -> Subquery:
-    latest = Price.objects.filter(security=OuterRef("security_id"), date__lte=as_of)
+def latest_close(field_name: str, as_of: date, security: str = "security_id") -> Subquery:
+    """``field_name`` of the last price on or before ``as_of`` of the security that the outer
+    query's ``security`` column names (``"pk"`` when annotating securities themselves)."""
+    latest = Price.objects.filter(security=OuterRef(security), date__lte=as_of)
     return Subquery(latest.order_by("-date").values(field_name)[:1])
 
 
@@ -88,8 +96,8 @@ def open_lots(*, user: User, as_of: date) -> QuerySet[TaxLot]:
         .filter(quantity__gt=0)
         .select_related("security")
         .annotate(
-            latest_close=_latest_close("close", as_of),
-            latest_close_date=_latest_close("date", as_of),
+            latest_close=latest_close("close", as_of),
+            latest_close_date=latest_close("date", as_of),
         )
         .order_by("security__symbol", "acquired", "id")
     )
@@ -211,8 +219,8 @@ def lot_with_price(*, user: User, lot: TaxLot, as_of: date) -> LotRow:
     annotated = (
         scoping.lots_visible_to(user)
         .annotate(
-            latest_close=_latest_close("close", as_of),
-            latest_close_date=_latest_close("date", as_of),
+            latest_close=latest_close("close", as_of),
+            latest_close_date=latest_close("date", as_of),
         )
         .values("latest_close", "latest_close_date")
         .get(pk=lot.pk)

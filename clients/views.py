@@ -25,6 +25,8 @@ from advisors.models import Advisor
 from clients import selectors, services
 from clients.forms import HouseholdForm, HouseholdSearchForm, TransactionForm
 from clients.models import Account, Household, TaxLot
+from taxlogic import selectors as plan_selectors
+from taxlogic.models import PlanStatus
 
 HOUSEHOLDS_PER_PAGE = 25
 
@@ -56,17 +58,102 @@ def _partial_or_page(request: HtmxHttpRequest, template: str, partial: str) -> s
     return template
 
 
+CHART_BARS = 10
+CHART_WIDTH = 330  # px of the longest bar
+
+
+def _chart(households: list[Household]) -> dict[str, object]:
+    """Bars of the estimated tax saved by the households on the page that have a plan."""
+    rows = [h for h in households if h.plan_saved is not None][:CHART_BARS]
+    top = max((h.plan_saved for h in rows), default=0) or 1
+    bars = [
+        {
+            "household": h,
+            "y": 24 * n,
+            "width": max(1, int(CHART_WIDTH * h.plan_saved / top)),
+        }
+        for n, h in enumerate(rows)
+    ]
+    return {"bars": bars, "height": 24 * len(bars)}
+
+
+def _status_bar(book: plan_selectors.Book) -> list[dict[str, object]]:
+    """The book by plan status, as segments of one bar (percent of all households)."""
+    total = book.households or 1
+    segments = [
+        (status.value, status.label, book.by_status[status.value])
+        for status in PlanStatus
+        if book.by_status[status.value]
+    ]
+    segments.append(("none", "No plan yet", book.households - book.with_plan))
+    out, x = [], 0.0
+    for key, label, count in segments:
+        if count:
+            width = 100 * count / total
+            out.append({"key": key, "label": label, "count": count, "x": x, "width": width})
+            x += width
+    return out
+
+
+# Sortable columns: key, heading, the first order a click asks for.
+SORTABLE = (
+    ("name", "Household", "name"),
+    ("loss", "Harvestable loss", "-loss"),
+    ("saved", "Est. tax saved", "-saved"),
+    ("status", "Plan", "status"),
+)
+
+
+def _columns(path: str, sort: str, search: dict[str, str]) -> dict[str, dict[str, object]]:
+    """Each sortable column's link: a click on the active column reverses its order."""
+    columns = {}
+    for key, label, first in SORTABLE:
+        active = sort.lstrip("-") == key
+        descending = sort.startswith("-")
+        wanted = (key if descending else f"-{key}") if active else first
+        columns[key] = {
+            "label": label,
+            "url": f"{path}?{urlencode({**search, 'sort': wanted})}",
+            "active": active,
+            "descending": descending,
+        }
+    return columns
+
+
 @login_required
 @require_GET
 def household_list(request: HtmxHttpRequest) -> HttpResponse:
     form = HouseholdSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    households = selectors.household_list(user=request.user, query=query)
-    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    year = timezone.localdate().year
+    # One aggregate query gives the book's figures and the count the paginator needs.
+    book = plan_selectors.book_summary(
+        selectors.households_matching(user=request.user, query=query), tax_year=year
+    )
+    households, sort = plan_selectors.sort_households(
+        plan_selectors.with_plan_figures(
+            selectors.household_list(user=request.user, query=query), tax_year=year
+        ),
+        request.GET.get("sort", "name"),
+    )
+    paginator = Paginator(households, HOUSEHOLDS_PER_PAGE)
+    paginator.count = book.households
+    page = paginator.get_page(request.GET.get("page"))
     template = _partial_or_page(request, "clients/household_list.html", "results")
-    # Carried into the pager's links: "q=…&" (or nothing) before "page=N".
-    search_params = f"{urlencode({'q': query})}&" if query else ""
-    context = {"form": form, "query": query, "page": page, "search_params": search_params}
+    # Carried into the pager's and the headers' links before "page=N" / "sort=…".
+    search = {"q": query} if query else {}
+    context = {
+        "form": form,
+        "query": query,
+        "page": page,
+        "sort": sort,
+        "search_params": f"{urlencode({**search, 'sort': sort})}&",
+        "columns": _columns(request.path, sort, search),
+        "book": book,
+        "tax_year": year,
+        "chart": _chart(list(page.object_list)),
+        "status_bar": _status_bar(book),
+    }
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response

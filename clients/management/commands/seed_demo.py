@@ -38,7 +38,9 @@ from clients.models import (
     TaxProfile,
     Transaction,
 )
+from taxlogic.models import HarvestSettings
 from taxlogic.rules.accounts import AccountType
+from taxlogic.services import household_review_run
 
 DEMO_PASSWORD = "harvest-demo"
 FIRM_NAME, FIRM_SLUG, CRM_PREFIX = "Juniper Wealth Partners", "juniper-demo", "JWP"
@@ -379,6 +381,7 @@ class Seeder:
                 person.set_password(DEMO_PASSWORD)
                 person.save(update_fields=["password"])
             self.staff[username] = person
+        HarvestSettings.objects.get_or_create(firm=self.firm)
 
     def seed_securities(self) -> None:
         for spec in SECURITIES:
@@ -473,6 +476,7 @@ class Seeder:
         how: str = AcquiredHow.PURCHASE,
         gift_date: date | None = None,
         sold: tuple[date, Decimal] | None = None,
+        reinvested: bool = False,
     ) -> TaxLot:
         """A lot and the transactions that made it what it is (an opening one, maybe a sale)."""
         security = self.securities[symbol]
@@ -507,6 +511,8 @@ class Seeder:
         )
         opened_on = gift_date if how == AcquiredHow.GIFT else acquired
         action = Action.BUY if how == AcquiredHow.PURCHASE else Action.TRANSFER_IN
+        if reinvested:
+            action = Action.REINVEST
         Transaction.objects.update_or_create(
             account=account,
             external_id=f"{key}-open",
@@ -601,6 +607,18 @@ class Seeder:
             acquired=self.peak_day("BND", 500, 200),
             quantity=Decimal(400),
         )
+        # Sold at a loss and bought back within 30 days: a wash sale already this year.
+        self.lot(
+            joint,
+            f"{h.external_crm_id}-J6",
+            "VOO",
+            acquired=self.peak_day("VOO", 200, 90),
+            quantity=Decimal(10),
+            sold=(self.day(50), Decimal(10)),
+        )
+        self.lot(
+            joint, f"{h.external_crm_id}-J7", "VOO", acquired=self.day(40), quantity=Decimal(10)
+        )
         for who, last4 in ((maria, "7720"), (james, "7721")):
             ira = self.account(h, who, AccountType.TRADITIONAL_IRA, "Fidelity", last4)
             self.lot(
@@ -610,8 +628,36 @@ class Seeder:
                 acquired=self.day(2000),
                 quantity=Decimal("110.5"),
             )
+            if who == maria:
+                # Maria's IRA reinvests its international fund's dividends every quarter.
+                self.lot(
+                    ira,
+                    f"{h.external_crm_id}-D0",
+                    "IXUS",
+                    acquired=self.day(1500),
+                    quantity=Decimal(90),
+                )
+                for days_ago in (85, 175):
+                    self.lot(
+                        ira,
+                        f"{h.external_crm_id}-D{days_ago}",
+                        "IXUS",
+                        acquired=self.day(days_ago),
+                        quantity=Decimal("0.812"),
+                        reinvested=True,
+                    )
         for who, last4 in ((maria, "3301"), (james, "3302")):
             plan = self.account(h, who, AccountType.K401, "Fidelity", last4)
+            if who == james:
+                # James's contributions buy the bond fund every two weeks.
+                for days_ago in (8, 22):
+                    self.lot(
+                        plan,
+                        f"{h.external_crm_id}-C{days_ago}",
+                        "AGG",
+                        acquired=self.day(days_ago),
+                        quantity=Decimal("4.25"),
+                    )
             self.lot(
                 plan,
                 f"{h.external_crm_id}-K{last4}",
@@ -667,6 +713,15 @@ class Seeder:
             "MSFT",
             acquired=self.day(1100),
             quantity=Decimal(30),
+        )
+        # Sold at a loss 20 days ago, then bought in the IRA: that loss is gone for good.
+        self.lot(
+            taxable,
+            f"{h.external_crm_id}-T0",
+            "VOO",
+            acquired=self.peak_day("VOO", 200, 90),
+            quantity=Decimal(10),
+            sold=(self.day(20), Decimal(10)),
         )
         self.lot(ira, f"{h.external_crm_id}-R1", "VOO", acquired=self.day(12), quantity=Decimal(15))
         self.profile(h, FilingStatus.SINGLE, 180_000, 4_000)
@@ -766,7 +821,22 @@ class Seeder:
             quantity=Decimal(100),
             sold=(self.day(45), Decimal(40)),
         )
+        # A stock that kept falling: a loss to harvest, with no fund on the replacement list.
+        self.lot(taxable, f"{key}-L1", "INTC", acquired=self.day(600), quantity=Decimal(300))
         self.profile(h, FilingStatus.SINGLE, 75_000, 9_000, carry_short=4_200, carry_long=1_800)
+
+    def low_income_retiree(self, n: int, surname: str) -> None:
+        """A low-income year: long-term gains fit under the 0% rate."""
+        h = self.household(n, f"{surname} household", self.advisor_for(n))
+        owner = self.person(h, PersonRole.TAXPAYER, f"Grace {surname}", 67)
+        taxable = self.account(h, owner, AccountType.TAXABLE_INDIVIDUAL, "Vanguard", "7007")
+        ira = self.account(h, owner, AccountType.ROLLOVER_IRA, "Vanguard", "7008")
+        key = h.external_crm_id
+        self.lot(taxable, f"{key}-L1", "VTI", acquired=self.day(1500), quantity=Decimal(150))
+        self.lot(taxable, f"{key}-L2", "MSFT", acquired=self.day(1100), quantity=Decimal(40))
+        self.lot(taxable, f"{key}-L3", "NVDA", acquired=self.day(340), quantity=Decimal(20))
+        self.lot(ira, f"{key}-R1", "BND", acquired=self.day(1300), quantity=Decimal(300))
+        self.profile(h, FilingStatus.SINGLE, 24_000, 2_000)
 
     def ordinary(self, n: int, surname: str) -> None:
         rng = random.Random(f"{FIRM_SLUG}:{CRM_PREFIX}-{n:04d}")
@@ -852,6 +922,7 @@ class Seeder:
             4: self.trust,
             5: self.custodial,
             6: self.gifts_and_sales,
+            7: self.low_income_retiree,
         }
         for n, surname in enumerate(SURNAMES[:HOUSEHOLD_COUNT], start=1):
             special.get(n, self.ordinary)(n, surname)
@@ -867,11 +938,22 @@ class Command(BaseCommand):
             seeder.seed_securities()
             seeder.seed_prices()
             seeder.seed_households()
+        # A plan for every household at once; unchanged data reuses the plan (idempotent).
+        reviews = [
+            household_review_run(
+                household=household,
+                tax_year=seeder.as_of.year,
+                as_of=seeder.as_of,
+                requested_by=None,
+            )
+            for household in Household.objects.filter(firm=seeder.firm)
+        ]
         self.stdout.write(f"Demo firm {FIRM_NAME!r}, as of {seeder.as_of:%Y-%m-%d}:")
         self.stdout.write(
             f"  {Household.objects.filter(firm=seeder.firm).count()} households, "
             f"{TaxLot.objects.filter(firm=seeder.firm).count()} lots, "
-            f"{Price.objects.count()} prices"
+            f"{Price.objects.count()} prices, "
+            f"{sum(r.status == 'done' for r in reviews)} action plans"
         )
         self.stdout.write("")
         self.stdout.write(f"  {'login':<8} {'password':<14} {'role':<20} team")

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+
+from taxlogic.models import Decision, HarvestSettings
+from taxlogic.rules.wash_sales import Policy
+
+# What each policy flag means, in the words of tax-rules.md §1–§2.
+POLICY_LABELS = {
+    "same_index_funds_identical": "Funds tracking the same index are substantially identical",
+    "employer_plan_purchase_triggers": "A purchase in a 401(k)-type plan washes a taxable loss",
+    "hsa_529_purchase_triggers": "A purchase in an HSA or 529 plan washes a taxable loss",
+    "spouse_ira_purchase_triggers": (
+        "A purchase in the spouse's IRA (or plan, HSA, 529) washes the taxpayer's loss"
+    ),
+    "same_lot_remainder_is_replacement": (
+        "The unsold rest of the very lot sold can be its replacement"
+    ),
+    "earlier_acquired_lot_is_replacement": (
+        "A lot bought before the one sold can be its replacement (literal §1091(a))"
+    ),
+}
+RUN_DATE_RE = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(d.value, d.label) for d in Decision if d != Decision.CARRY]
+    )
+    reason = forms.CharField(required=False, max_length=1000)
+
+
+class HarvestSettingsForm(forms.Form):
+    """The firm's settings: thresholds, one checkbox per policy flag, the year-end schedule."""
+
+    min_loss_dollars = forms.DecimalField(
+        label="Minimum loss ($)", min_value=0, max_digits=18, decimal_places=2
+    )
+    min_loss_percent = forms.DecimalField(
+        label="Minimum loss (% of basis)", min_value=0, max_value=100, decimal_places=2
+    )
+    time_zone = forms.CharField(label="Time zone", max_length=64)
+    run_dates = forms.CharField(
+        label="Year-end review days",
+        help_text="Month-day, separated by commas, e.g. 11-01, 12-01.",
+    )
+    run_time = forms.TimeField(label="Run at", widget=forms.TimeInput(format="%H:%M"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in Policy.flag_names():
+            self.fields[f"policy_{name}"] = forms.BooleanField(
+                label=POLICY_LABELS.get(name, name), required=False
+            )
+
+    @classmethod
+    def initial_from(cls, found: HarvestSettings) -> dict[str, Any]:
+        policy = found.policy_flags()
+        return {
+            "min_loss_dollars": found.min_loss_dollars,
+            "min_loss_percent": found.min_loss_percent,
+            "time_zone": found.time_zone,
+            "run_dates": ", ".join(found.run_dates),
+            "run_time": found.run_time,
+            **{f"policy_{n}": getattr(policy, n) for n in Policy.flag_names()},
+        }
+
+    @property
+    def policy_fields(self) -> list[forms.BoundField]:
+        return [self[f"policy_{n}"] for n in Policy.flag_names()]
+
+    def clean_time_zone(self) -> str:
+        value = self.cleaned_data["time_zone"].strip()
+        if value not in available_timezones():
+            raise forms.ValidationError("Enter a time zone such as America/New_York.")
+        return value
+
+    def clean_run_dates(self) -> list[str]:
+        days = [d.strip() for d in self.cleaned_data["run_dates"].split(",") if d.strip()]
+        bad = [d for d in days if not RUN_DATE_RE.match(d)]
+        if bad or not days:
+            raise forms.ValidationError("Enter days as MM-DD, e.g. 11-01, 12-01.")
+        return sorted(set(days))
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned form as changes for ``harvest_settings_update``."""
+        data = self.cleaned_data
+        return {
+            "min_loss_dollars": data["min_loss_dollars"],
+            "min_loss_percent": data["min_loss_percent"],
+            "time_zone": data["time_zone"],
+            "run_dates": data["run_dates"],
+            "run_time": data["run_time"],
+            "policy": {n: data[f"policy_{n}"] for n in Policy.flag_names()},
+        }

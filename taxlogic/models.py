@@ -1,0 +1,349 @@
+"""Reviews, the action plans they produce, the recommendations and every decision on them; and
+each firm's harvest settings.
+
+A ``Review`` keeps the exact inputs it was computed from (a case in the engine's JSON format plus
+the planner's settings), their hash and the engine version, so that a plan can be re-run and
+shown to an examiner. Reviews, plans and recommendations belong to a household and are scoped
+like it (advisors/scoping.py, registered in taxlogic/apps.py); each carries its firm in an
+indexed column so that scoped queries stay on its own table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clients.models import MONEY, QUANTITY
+from taxlogic.rules.harvest import Step
+from taxlogic.rules.wash_sales import Policy
+
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+DEFAULT_RUN_DATES = ["11-01", "12-01"]  # month-day, in the firm's time zone
+
+
+def default_policy() -> dict[str, bool]:
+    """The policy flags of tax-rules.md, at their defaults."""
+    return Policy().to_json()
+
+
+def default_run_dates() -> list[str]:
+    return list(DEFAULT_RUN_DATES)
+
+
+class HarvestSettings(models.Model):
+    """A firm's harvesting rules: thresholds, the policy flags where authorities split, and
+    when the year-end review runs. Firm admins change them; everyone in the firm reads them."""
+
+    firm = models.OneToOneField(
+        "advisors.Firm", on_delete=models.CASCADE, related_name="harvest_settings"
+    )
+    min_loss_dollars = models.DecimalField(
+        "minimum loss ($)",
+        **MONEY,
+        default=Decimal("250.00"),
+        help_text="A lot is harvested only when its loss is at least this many dollars…",
+    )
+    min_loss_percent = models.DecimalField(
+        "minimum loss (% of basis)",
+        **PERCENT,
+        default=Decimal("5.00"),
+        help_text="…and at least this share of its basis.",
+    )
+    policy = models.JSONField(default=default_policy)
+    time_zone = models.CharField(max_length=64, default="America/New_York")
+    run_dates = models.JSONField(
+        default=default_run_dates, help_text="Year-end review days, month-day (MM-DD)."
+    )
+    run_time = models.TimeField(default=time(6, 0))
+    updated = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "harvest settings"
+        verbose_name_plural = "harvest settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_loss_dollars__gte=0), name="harvestsettings_dollars_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_loss_percent__gte=0, min_loss_percent__lte=100),
+                name="harvestsettings_percent_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Harvest settings of {self.firm}"
+
+    def policy_flags(self) -> Policy:
+        """The engine's ``Policy``: stored flags over the defaults (unknown keys ignored)."""
+        names = Policy.flag_names()
+        return Policy(**{k: bool(v) for k, v in self.policy.items() if k in names})
+
+
+class ReviewStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Review(models.Model):
+    """One run of the planner for a household: what it was given, and how it went.
+
+    ``plan`` is the plan it produced or, when the inputs were unchanged (``reused``), the
+    current plan it found; only the review that computed a plan is not ``reused``.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "clients.Household", on_delete=models.PROTECT, related_name="reviews"
+    )
+    tax_year = models.PositiveSmallIntegerField()
+    as_of = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    inputs = models.JSONField(null=True, blank=True, help_text="The case and planner settings.")
+    inputs_hash = models.CharField(max_length=64, blank=True)
+    engine_version = models.CharField(max_length=20, blank=True)
+    policy = models.JSONField(default=dict, blank=True)
+    plan = models.ForeignKey(
+        "ActionPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+    )
+    reused = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["household", "-created"], name="review_household_idx"),
+            models.Index(fields=["firm", "status"], name="review_firm_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=Q(reused=False, plan__isnull=False),
+                name="review_one_computing_review_per_plan",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReviewStatus.DONE) | Q(plan__isnull=False),
+                name="review_done_has_plan",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.household} ({self.get_status_display()})"
+
+    @property
+    def finished_ok(self) -> bool:
+        return self.status == ReviewStatus.DONE
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ReviewStatus.QUEUED, ReviewStatus.RUNNING)
+
+
+class PlanStatus(models.TextChoices):
+    NOTHING = "nothing", "Nothing to do"
+    OPEN = "open", "Awaiting decisions"
+    DECIDED = "decided", "Approved, to trade"
+    DONE = "done", "Done"
+
+
+class ActionPlan(models.Model):
+    """What to do before year end, computed by a review. One plan per household and tax year
+    is current; a re-run with changed inputs replaces it (the old one stays, superseded).
+
+    ``result`` is the planner's whole plan as JSON (figures, blocked lots, tax-advantaged
+    accounts, the do-not-buy calendar, warnings, notes), with the labels it names things by;
+    the recommendations are rows of their own, since advisors decide them one by one.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "clients.Household", on_delete=models.PROTECT, related_name="action_plans"
+    )
+    tax_year = models.PositiveSmallIntegerField()
+    as_of = models.DateField()
+    inputs_hash = models.CharField(max_length=64)
+    engine_version = models.CharField(max_length=20)
+    is_current = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.OPEN)
+    harvest_loss = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    tax_before = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    tax_after = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    tax_saved = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    result = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)
+    superseded = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["firm", "tax_year", "is_current"], name="plan_firm_current_idx"),
+            models.Index(fields=["household", "tax_year", "-created"], name="plan_household_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "tax_year"],
+                condition=Q(is_current=True),
+                name="actionplan_one_current_per_household_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan {self.tax_year} of {self.household} as of {self.as_of}"
+
+
+class RecommendationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    APPROVED = "approved", "Approved"
+    DISMISSED = "dismissed", "Dismissed"
+    EXECUTED = "executed", "Executed"
+
+
+class Decision(models.TextChoices):
+    """What an advisor does to a recommendation (the decision log's verbs)."""
+
+    APPROVE = "approve", "Approved"
+    DISMISS = "dismiss", "Dismissed"
+    EXECUTE = "execute", "Marked executed"
+    REOPEN = "reopen", "Reopened"
+    CARRY = "carry", "Carried over from the previous plan"
+
+
+STEP_LABELS = {
+    Step.HARVEST: "Harvest a loss",
+    Step.SWITCH_DRIP: "Switch dividends to cash",
+    Step.CHANGE_CONTRIBUTION: "Change contribution allocation",
+    Step.REALIZE_GAIN: "Realize a gain at 0%",
+}
+
+
+class Recommendation(models.Model):
+    """One thing the plan asks for, in order (``position``), with its reason and rule.
+
+    A harvest sells ``quantity`` of ``lot`` for an ``estimated_loss`` (positive) and buys
+    ``replacement``; ``tax_saved`` is its share of the plan's saving in the order listed.
+    ``details`` holds the rest of the planner's explanation (notes, why the replacement is not
+    identical, the do-not-buy list).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "clients.Household", on_delete=models.PROTECT, related_name="recommendations"
+    )
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="recommendations")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=24, choices=[(s.value, STEP_LABELS[s]) for s in Step])
+    account = models.ForeignKey("clients.Account", on_delete=models.PROTECT, related_name="+")
+    security = models.ForeignKey("clients.Security", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(
+        "clients.TaxLot", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    quantity = models.DecimalField(**QUANTITY, null=True, blank=True)
+    price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    estimated_loss = models.DecimalField(**MONEY, null=True, blank=True)
+    estimated_gain = models.DecimalField(**MONEY, null=True, blank=True)
+    term = models.CharField(max_length=8, blank=True)
+    tax_saved = models.DecimalField(**MONEY, null=True, blank=True)
+    carryforward_added = models.DecimalField(**MONEY, null=True, blank=True)
+    replacement = models.ForeignKey(
+        "clients.Security", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    replacement_price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    do_not_buy_through = models.DateField(null=True, blank=True)
+    reason_code = models.CharField(max_length=64)
+    text = models.TextField()
+    rule = models.CharField(max_length=300)
+    details = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RecommendationStatus.choices, default=RecommendationStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["plan_id", "position"]
+        indexes = [
+            models.Index(fields=["firm", "status"], name="recommendation_firm_idx"),
+            models.Index(fields=["household", "status"], name="recommendation_household_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "position"], name="recommendation_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RecommendationStatus.DISMISSED) | ~Q(decision_reason=""),
+                name="recommendation_dismissal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.security}"
+
+    @property
+    def is_trade(self) -> bool:
+        return self.kind in (Step.HARVEST, Step.REALIZE_GAIN)
+
+
+class RecommendationDecision(models.Model):
+    """The decision log: who did what to which recommendation, when, and why."""
+
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("clients.Household", on_delete=models.PROTECT, related_name="+")
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="decisions"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    from_status = models.CharField(max_length=10, choices=RecommendationStatus.choices)
+    to_status = models.CharField(max_length=10, choices=RecommendationStatus.choices)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [
+            models.Index(fields=["household", "-decided_at"], name="decision_household_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.decided_by} at {self.decided_at}"

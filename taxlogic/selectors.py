@@ -1,0 +1,331 @@
+"""Reads for the plan pages and the household list; every queryset starts from the user's
+scope (advisors/scoping.py). The plan page reads a stored plan: a fixed number of queries
+however many lots the household has."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from advisors import scoping
+from clients.models import Household
+from taxlogic.models import (
+    ActionPlan,
+    PlanStatus,
+    Recommendation,
+    RecommendationDecision,
+    RecommendationStatus,
+    Review,
+)
+
+if TYPE_CHECKING:
+    from advisors.scoping import User
+
+ZERO = Decimal("0.00")
+DECISIONS_SHOWN = 50
+PLANS_SHOWN = 10
+
+
+# --- the plan page ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Finding:
+    """A lot the plan does not sell, for the page: the stored finding with names and a link."""
+
+    data: dict[str, Any]
+    account: str
+    lot: str
+    lot_url: str
+
+
+@dataclass(slots=True)
+class AccountFindings:
+    account: str
+    loss: Decimal
+    reason: dict[str, str]
+    lots: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CalendarEntry:
+    day: date
+    what: str
+    where: str
+    reason: dict[str, str]
+
+
+@dataclass(slots=True)
+class PlanPage:
+    household: Household
+    plan: ActionPlan | None
+    review: Review | None
+    recommendations: list[Recommendation]
+    result: dict[str, Any]
+    figures: list[dict[str, Any]]
+    blocked: list[Finding]
+    tax_advantaged: list[AccountFindings]
+    below_threshold: list[Finding]
+    wait: list[Finding]
+    calendar: list[CalendarEntry]
+    decisions: list[RecommendationDecision]
+    history: list[ActionPlan]
+    counts: dict[str, int]
+
+    @property
+    def notes(self) -> list[dict[str, str]]:
+        return [n for n in self.result.get("notes", ()) if not n["code"].startswith("myth_")]
+
+    @property
+    def myths(self) -> list[dict[str, str]]:
+        """Published advice that does not work, said where nothing can be harvested."""
+        return [n for n in self.result.get("notes", ()) if n["code"].startswith("myth_")]
+
+    @property
+    def no_taxable_accounts(self) -> bool:
+        return any(n["code"] == "no_taxable_accounts" for n in self.notes)
+
+    @property
+    def approved_trades(self) -> int:
+        return sum(
+            1
+            for r in self.recommendations
+            if r.is_trade and r.status == RecommendationStatus.APPROVED
+        )
+
+
+def _lot_url(public_id: str) -> str:
+    return reverse("clients:lot_detail", args=[public_id])
+
+
+def plan_page(*, user: User, household: Household, tax_year: int, plan_id: Any = None) -> PlanPage:
+    """The household's current plan for ``tax_year`` (or the plan ``plan_id``, current or not),
+    its recommendations, the latest review, recent decisions and earlier plans: five queries."""
+    plans = scoping.visible(user, ActionPlan).filter(household=household)
+    if plan_id is not None:
+        plan = plans.filter(public_id=plan_id).first()
+    else:
+        plan = plans.filter(tax_year=tax_year, is_current=True).first()
+    review = (
+        scoping.visible(user, Review)
+        .filter(household=household)
+        .select_related("requested_by")
+        .order_by("-created", "-id")
+        .first()
+    )
+    recommendations: list[Recommendation] = []
+    decisions: list[RecommendationDecision] = []
+    result: dict[str, Any] = {}
+    if plan is not None:
+        result = plan.result
+        recommendations = list(
+            scoping.visible(user, Recommendation)
+            .filter(plan=plan)
+            .select_related("account", "security", "lot", "replacement", "decided_by")
+            .order_by("position")
+        )
+        decisions = list(
+            scoping.visible(user, RecommendationDecision)
+            .filter(recommendation__plan=plan)
+            .select_related("decided_by", "recommendation__security")
+            .order_by("-decided_at", "-id")[:DECISIONS_SHOWN]
+        )
+    history = list(
+        plans.exclude(pk=plan.pk if plan else None)
+        .defer("result")
+        .order_by("-created", "-id")[:PLANS_SHOWN]
+    )
+    labels: dict[str, str] = result.get("labels", {})
+    for r in recommendations:
+        r.account_label = labels.get(str(r.account.public_id), str(r.account))
+    counts = defaultdict(int)
+    for r in recommendations:
+        counts[r.status] += 1
+
+    def finding(data: dict[str, Any]) -> Finding:
+        return Finding(
+            data,
+            labels.get(data["account"], data["account"]),
+            labels.get(data["lot"], data["lot"][:8]),
+            _lot_url(data["lot"]),
+        )
+
+    advantaged: dict[str, AccountFindings] = {}
+    for data in result.get("tax_advantaged", ()):
+        group = advantaged.get(data["account"])
+        if group is None:
+            group = advantaged[data["account"]] = AccountFindings(
+                labels.get(data["account"], data["account"]), ZERO, data["reason"]
+            )
+        group.lots.append(finding(data))
+        group.loss -= Decimal(data["unrealized"])
+    blocked = [finding(d) for d in result.get("blocked", ())]
+    return PlanPage(
+        household=household,
+        plan=plan,
+        review=review,
+        recommendations=recommendations,
+        result=result,
+        figures=result.get("figures", []),
+        blocked=blocked,
+        tax_advantaged=list(advantaged.values()),
+        below_threshold=[finding(d) for d in result.get("below_threshold", ())],
+        wait=[finding(d) for d in result.get("wait", ())],
+        calendar=_calendar(result, recommendations, blocked, labels),
+        decisions=decisions,
+        history=history,
+        counts=dict(counts),
+    )
+
+
+def _calendar(
+    result: dict[str, Any],
+    recommendations: list[Recommendation],
+    blocked: list[Finding],
+    labels: dict[str, str],
+) -> list[CalendarEntry]:
+    """The do-not-buy calendar: what not to buy until when, the recurring purchases to stop,
+    and the days blocked lots clear; in date order."""
+    entries = []
+    for avoid in result.get("do_not_buy", ()):
+        where = ", ".join(labels.get(a, a) for a in avoid["accounts"])
+        what = "Do not buy " + ", ".join(avoid["symbols"])
+        entries.append(
+            CalendarEntry(date.fromisoformat(avoid["through"]), what, where, avoid["reason"])
+        )
+    for r in recommendations:
+        if not r.is_trade and r.do_not_buy_through is not None:
+            what = f"{r.get_kind_display()}: {r.security.symbol}"
+            reason = {"code": r.reason_code, "text": r.text, "rule": r.rule}
+            entries.append(CalendarEntry(r.do_not_buy_through, what, r.account_label, reason))
+    for b in blocked:
+        clears = b.data.get("clears_on")
+        if clears:
+            what = f"{b.data['symbol']} lot {b.lot} may be harvested from this day"
+            if any(n["code"] == "recurring_purchase" for n in b.data["notes"]):
+                what += ", if the recurring purchases stop"
+            entries.append(
+                CalendarEntry(date.fromisoformat(clears), what, b.account, b.data["reason"])
+            )
+    return sorted(entries, key=lambda e: e.day)
+
+
+def approved_trades(*, user: User, household: Household, tax_year: int) -> list[Recommendation]:
+    """The approved trades of the household's current plan, in plan order."""
+    return list(
+        scoping.visible(user, Recommendation)
+        .filter(
+            household=household,
+            plan__tax_year=tax_year,
+            plan__is_current=True,
+            status=RecommendationStatus.APPROVED,
+            kind__in=("harvest", "realize_gain"),
+        )
+        .select_related("account", "security", "lot", "replacement")
+        .order_by("position")
+    )
+
+
+# --- the household list -------------------------------------------------------------------------
+
+SORTS = {
+    "name": ("name", "id"),
+    "loss": ("plan_loss", "name"),
+    "saved": ("plan_saved", "name"),
+    "status": ("plan_status_order", "name"),
+}
+STATUS_ORDER = {
+    PlanStatus.OPEN: 0,
+    PlanStatus.DECIDED: 1,
+    PlanStatus.DONE: 2,
+    PlanStatus.NOTHING: 3,
+}
+
+
+def with_plan_figures(households: QuerySet[Household], *, tax_year: int) -> QuerySet[Household]:
+    """Each household with its current plan's harvestable loss, tax saved and status (null
+    without a plan), in subqueries of the same query."""
+    current = ActionPlan.objects.filter(
+        household=OuterRef("pk"), tax_year=tax_year, is_current=True
+    )
+    money = DecimalField(max_digits=18, decimal_places=2)
+    return households.annotate(
+        plan_loss=Subquery(current.values("harvest_loss")[:1], output_field=money),
+        plan_saved=Subquery(current.values("tax_saved")[:1], output_field=money),
+        plan_status=Subquery(current.values("status")[:1]),
+        plan_public_id=Subquery(current.values("public_id")[:1]),
+    )
+
+
+def sort_households(households: QuerySet[Household], sort: str) -> tuple[QuerySet[Household], str]:
+    """``households`` (annotated by ``with_plan_figures``) in the order ``sort`` names, a key
+    of ``SORTS`` with ``-`` for descending; unknown keys sort by name. Households without a
+    plan come last either way."""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, sort = "name", "name"
+    first, tie = SORTS[key]
+    if key == "status":
+        households = households.annotate(
+            plan_status_order=Case(
+                *(When(plan_status=s.value, then=Value(n)) for s, n in STATUS_ORDER.items()),
+                default=Value(len(STATUS_ORDER)),
+            )
+        )
+    column = F(first)
+    ordered = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+    return households.order_by(ordered, tie, "id"), sort
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """An advisor's book at a glance: households, plans by status, losses and tax saved."""
+
+    households: int
+    with_plan: int
+    harvest_loss: Decimal
+    tax_saved: Decimal
+    by_status: dict[str, int]
+
+
+def book_summary(households: QuerySet[Household], *, tax_year: int) -> Book:
+    """One aggregate query over the visible households' current plans."""
+    current = Q(action_plans__tax_year=tax_year, action_plans__is_current=True)
+    money = DecimalField(max_digits=18, decimal_places=2)
+    zero = Value(ZERO, output_field=money)
+    totals = households.order_by().aggregate(
+        households=Count("id", distinct=True),
+        with_plan=Count("action_plans", filter=current),
+        harvest_loss=Coalesce(Sum("action_plans__harvest_loss", filter=current), zero),
+        tax_saved=Coalesce(Sum("action_plans__tax_saved", filter=current), zero),
+        **{
+            f"status_{s.value}": Count("action_plans", filter=current & Q(action_plans__status=s))
+            for s in PlanStatus
+        },
+    )
+    return Book(
+        households=totals["households"],
+        with_plan=totals["with_plan"],
+        harvest_loss=totals["harvest_loss"],
+        tax_saved=totals["tax_saved"],
+        by_status={s.value: totals[f"status_{s.value}"] for s in PlanStatus},
+    )

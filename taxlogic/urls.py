@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from taxlogic import views
+
+app_name = "taxlogic"
+
+urlpatterns = [
+    path("households/<uuid:household_id>/", views.plan_detail, name="plan"),
+    path(
+        "households/<uuid:household_id>/plans/<uuid:plan_id>/",
+        views.plan_detail,
+        name="plan_version",
+    ),
+    path(
+        "households/<uuid:household_id>/plans/<uuid:plan_id>/inputs.json",
+        views.plan_inputs,
+        name="plan_inputs",
+    ),
+    path("households/<uuid:household_id>/print/", views.plan_print, name="plan_print"),
+    path("households/<uuid:household_id>/trades.csv", views.plan_trades_csv, name="trades_csv"),
+    path("households/<uuid:household_id>/reviews/", views.review_create, name="review_create"),
+    path("reviews/<uuid:review_id>/", views.review_progress, name="review_progress"),
+    path(
+        "recommendations/<uuid:recommendation_id>/decide/",
+        views.recommendation_decide,
+        name="decide",
+    ),
+    path("settings/", views.harvest_settings, name="settings"),
+]
