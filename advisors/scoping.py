@@ -82,22 +82,33 @@ _PATHS: dict[type[Model], Path] = {
 }
 
 
-def register(model: type[Model], path: Path) -> None:
-    """Scope another household-owned model (e.g. taxlogic's reviews and plans) the same way."""
+# The scope an API client needs to change a model's rows (write, unless registered otherwise).
+_WRITE_SCOPES: dict[type[Model], str] = {}
+
+
+def register(model: type[Model], path: Path, *, write_scope: str = ApiScope.WRITE) -> None:
+    """Scope another household-owned model (e.g. taxlogic's reviews and plans) the same way;
+    ``write_scope`` is the scope an API client needs to change its rows."""
     _PATHS[model] = path
+    _WRITE_SCOPES[model] = write_scope
 
 
-def _api_client_condition(client: ApiClient, firm_lookup: str, *, write: bool) -> Q | None:
-    """An integration sees its whole firm; it changes households only with the write scope."""
-    if not client.is_active or (write and not client.has_scope(ApiScope.WRITE)):
+def _api_client_condition(
+    client: ApiClient, firm_lookup: str, *, write: bool, scope: str = ApiScope.WRITE
+) -> Q | None:
+    """An integration sees its whole firm; it changes households only with the write scope
+    (reviews and their recommendations: with the reviews scope)."""
+    if not client.is_active or (write and not client.has_scope(scope)):
         return None
     return Q(**{firm_lookup: client.firm_id})
 
 
-def _household_condition(user: User, path: Path, *, write: bool) -> Q | None:
+def _household_condition(
+    user: User, path: Path, *, write: bool, scope: str = ApiScope.WRITE
+) -> Q | None:
     """The filter for what ``user`` may see (or change); None means nothing at all."""
     if isinstance(user, ApiClient):
-        return _api_client_condition(user, f"{path.firm}_id", write=write)
+        return _api_client_condition(user, f"{path.firm}_id", write=write, scope=scope)
     if not (user.is_authenticated and user.is_active):
         return None
     if user.is_superuser:
@@ -175,7 +186,8 @@ def _reference_condition(user: User, *, write: bool) -> Q | None:
 
 def _condition(user: User, model: type[Model], *, write: bool) -> Q | None:
     if model in _PATHS:
-        return _household_condition(user, _PATHS[model], write=write)
+        scope = _WRITE_SCOPES.get(model, ApiScope.WRITE)
+        return _household_condition(user, _PATHS[model], write=write, scope=scope)
     if model is Advisor:
         return _people_condition(user, write=write)
     if model in _FIRM_LOOKUPS:
@@ -241,6 +253,14 @@ def object_for_user(user: User, source: type[M] | QuerySet[M], **lookup: Any) ->
     except ObjectDoesNotExist as exc:
         raise Http404("No such object.") from exc
     return obj, _can_write_visible(user, obj)
+
+
+def can_start_review(user: User, household: Household) -> bool:
+    """Whether ``user`` may run reviews of ``household``: whoever may change it, and an API
+    client of its firm with the reviews scope (which needs no write scope)."""
+    if isinstance(user, ApiClient):
+        return user.has_scope(ApiScope.REVIEWS) and household.firm_id == user.firm_id
+    return can_write(user, household)
 
 
 def may_change_reference_data(user: User) -> bool:

@@ -1,11 +1,12 @@
 """/api/v1/: one router for every app's viewsets (cookiecutter-django's api_router).
 
-taxlogic's review and plan endpoints register here too, in the same way."""
+taxlogic's reviews, plans and recommendations register here too, and a household's reviews
+and current plan hang off its URL."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from django.urls import re_path
+from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
@@ -20,6 +21,13 @@ from clients.api import (
     TaxProfileViewSet,
     TransactionViewSet,
 )
+from taxlogic.api import (
+    ActionPlanViewSet,
+    HouseholdPlanViewSet,
+    HouseholdReviewViewSet,
+    RecommendationViewSet,
+    ReviewViewSet,
+)
 
 app_name = "api"
 
@@ -33,6 +41,9 @@ router.register("tax-profiles", TaxProfileViewSet, basename="taxprofile")
 router.register("prices", PriceViewSet, basename="price")
 router.register("securities", SecurityViewSet, basename="security")
 router.register("advisors", AdvisorViewSet, basename="advisor")
+router.register("reviews", ReviewViewSet, basename="review")
+router.register("action-plans", ActionPlanViewSet, basename="actionplan")
+router.register("recommendations", RecommendationViewSet, basename="recommendation")
 
 
 @csrf_exempt  # a stray POST gets this JSON 404, not the CSRF failure page
@@ -41,4 +52,18 @@ def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResp
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
-urlpatterns = [*router.urls, re_path(r"^.*$", not_found)]
+# A household's reviews and its current plan hang off the household's own URL.
+household_urls = [
+    path(
+        "households/<uuid:household_id>/reviews/",
+        HouseholdReviewViewSet.as_view({"post": "create"}),
+        name="household-reviews",
+    ),
+    path(
+        "households/<uuid:household_id>/action-plan/",
+        HouseholdPlanViewSet.as_view({"get": "current"}),
+        name="household-action-plan",
+    ),
+]
+
+urlpatterns = [*router.urls, *household_urls, re_path(r"^.*$", not_found)]

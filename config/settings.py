@@ -47,6 +47,8 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+# The site's public address, for links that leave it (the API's CRM task payloads).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -141,8 +143,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "240")
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "300")
 # A crashed worker's unacknowledged tasks come back after this long (the 1-hour default is
 # far too slow); it must stay above the hard time limit so no running task is redelivered.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "600")}
+# kombu looks for such messages every unacked_restore_interval × unacked_restore_throttle seconds
+# (10 × 10 by default): a throttle of 1 looks every 10 s, so they come back within ~10 minutes.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "600"),
+    "unacked_restore_interval": envint("CELERY_UNACKED_RESTORE_INTERVAL", "10"),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # a worker started before Redis waits for it
 
 # --- Auth and sessions ----------------------------------------------------------------------
 AUTH_USER_MODEL = "advisors.Advisor"
@@ -224,6 +233,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PersonRoleEnum": "clients.models.PersonRole",
         "AccountTypeEnum": "clients.models.ACCOUNT_TYPE_CHOICES",
+        "KindEnum": "clients.models.SecurityKind",  # its name before recommendations had a kind
+        "ReviewStatusEnum": "taxlogic.models.ReviewStatus",
+        "PlanStatusEnum": "taxlogic.models.PlanStatus",
+        "RecommendationStatusEnum": "taxlogic.models.RecommendationStatus",
+        "RecommendationKindEnum": "taxlogic.api.KINDS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

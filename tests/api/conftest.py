@@ -79,3 +79,16 @@ def session_api(db: None) -> Callable[[Advisor], APIClient]:
         return http
 
     return make
+
+
+@pytest.fixture
+def plans(households: dict) -> dict:
+    """Each household of the ``households`` fixture with a harvest to make, reviewed: the
+    fixture of tests/plans/conftest.py, for the review, plan and recommendation endpoints."""
+    from tests.plans.conftest import add_loss, review
+
+    out = {}
+    for key, household in households.items():
+        add_loss(household)
+        out[key] = review(household)
+    return out

@@ -136,3 +136,78 @@ def test_writes_cannot_point_at_firm_b(api_a: object, households: dict) -> None:
         format="json",
     )
     assert response.status_code == 400 and "lot" in response.json()
+
+
+# --- Reviews, plans and recommendations (of reviewed households: the plans fixture) ---------
+
+PLAN_RESOURCES = ["reviews", "action-plans", "recommendations"]
+PLAN_FILTERS = [
+    ("reviews", "household", "households"),
+    ("reviews", "plan", "action-plans"),
+    ("action-plans", "household", "households"),
+    ("recommendations", "household", "households"),
+    ("recommendations", "plan", "action-plans"),
+]
+HOUSEHOLD_PATHS = [("post", "reviews/"), ("get", "action-plan/")]
+DECISIONS = ["approve", "dismiss", "executed", "reopen"]
+
+
+def _plan_objects(plans: dict, key: str) -> dict[str, object]:
+    plan = plans[key]
+    return {
+        "households": plan.household,
+        "reviews": plan.reviews.get(),
+        "action-plans": plan,
+        "recommendations": plan.recommendations.first(),
+    }
+
+
+@pytest.mark.parametrize("resource", PLAN_RESOURCES)
+def test_plans_by_id_are_404(api_a: object, plans: dict, resource: str) -> None:
+    obj = _plan_objects(plans, "outsider")[resource]
+    response = api_a.get(f"/api/v1/{resource}/{obj.public_id}/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such object."}
+    own = _plan_objects(plans, "advisor")[resource]
+    assert api_a.get(f"/api/v1/{resource}/{own.public_id}/").status_code == 200
+
+
+@pytest.mark.parametrize("resource", PLAN_RESOURCES)
+def test_plan_lists_never_show_firm_b(api_a: object, plans: dict, resource: str) -> None:
+    obj = _plan_objects(plans, "outsider")[resource]
+    response = api_a.get(f"/api/v1/{resource}/", {"page_size": 500})
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.json()["results"]}
+    assert ids, "firm A's own rows are listed"
+    assert str(obj.public_id) not in ids
+
+
+@pytest.mark.parametrize(("resource", "name", "target"), PLAN_FILTERS)
+def test_plan_filters_naming_firm_b_objects_are_404(
+    api_a: object, plans: dict, resource: str, name: str, target: str
+) -> None:
+    obj = _plan_objects(plans, "outsider")[target]
+    response = api_a.get(f"/api/v1/{resource}/", {name: str(obj.public_id)})
+    assert response.status_code == 404
+    own = _plan_objects(plans, "advisor")[target]
+    listed = api_a.get(f"/api/v1/{resource}/", {name: str(own.public_id)})
+    assert listed.status_code == 200 and listed.json()["results"]
+
+
+@pytest.mark.parametrize(("method", "path"), HOUSEHOLD_PATHS)
+def test_firm_b_household_reviews_and_plan_are_404(
+    api_a: object, plans: dict, method: str, path: str
+) -> None:
+    household = plans["outsider"].household
+    response = getattr(api_a, method)(f"/api/v1/households/{household.public_id}/{path}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such object."}
+
+
+@pytest.mark.parametrize("decision", DECISIONS)
+def test_deciding_firm_b_recommendations_is_404(api_a: object, plans: dict, decision: str) -> None:
+    recommendation = _plan_objects(plans, "outsider")["recommendations"]
+    url = f"/api/v1/recommendations/{recommendation.public_id}/{decision}/"
+    assert api_a.post(url, {"reason": "x"}, format="json").status_code == 404
+    recommendation.refresh_from_db()
+    assert recommendation.status == "open"

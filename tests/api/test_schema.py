@@ -34,6 +34,8 @@ def test_spectacular_validate_is_clean(db: None) -> None:
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     schema = out.getvalue()
     assert "/api/v1/households/by-ref/{system}/{external_id}/" in schema
+    assert "/api/v1/households/{household_id}/action-plan/" in schema
+    assert "/api/v1/recommendations/{id}/dismiss/" in schema
     assert "clientCredentials" in schema and "Idempotency-Key" in schema
 
 
@@ -41,6 +43,7 @@ def test_spectacular_validate_is_clean(db: None) -> None:
 def live_api(
     live_server: object,
     households: dict,
+    plans: dict,  # reviewed: the plan and recommendation lists have rows to check
     make_integration: object,
     firm_a: object,
     settings: object,
