@@ -1,10 +1,18 @@
-"""The Celery app. Settings come from Django's, prefixed CELERY_ (config/settings.py)."""
+"""The Celery app. Settings come from Django's, prefixed CELERY_ (config/settings.py).
+
+Redis is the broker (``REDIS_URL``); without it every task runs in-process (the embedded mode).
+Messages are JSON and carry ids only; tasks acknowledge late, are redelivered when their worker
+dies, and stay well inside the broker's visibility timeout. Results and progress live in our
+own models (taxlogic's Review and YearEndRun), never in a result backend.
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,5 +20,26 @@ app = Celery("harvest_desk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The static beat schedule lives here, in code (see README: run exactly one beat process).
-app.conf.beat_schedule = {}
+# The static beat schedule, in code. Run exactly ONE beat process (README, Production): beat is
+# the clock, and two clocks tick twice. The tasks themselves are guarded in our data anyway: a
+# scheduled year-end moment gets one run per firm (a unique constraint), so a restarted or
+# doubled beat cannot start a second one.
+_DISPATCH_EVERY = int(os.environ.get("YEAR_END_DISPATCH_SECONDS", "0"))  # tests shorten it
+app.conf.beat_schedule = {
+    # Each firm's year-end dates and time (default 1 Nov and 1 Dec, 06:00 in the firm's time
+    # zone) live in its harvest settings: every quarter of an hour, start the runs now due.
+    "year-end-dispatch": {
+        "task": "taxlogic.tasks.year_end_dispatch",
+        "schedule": timedelta(seconds=_DISPATCH_EVERY)
+        if _DISPATCH_EVERY
+        else crontab(minute="*/15"),
+        "options": {"expires": max(_DISPATCH_EVERY, 14 * 60)},
+    },
+    # Households whose data changed since their last review, every night (07:30 UTC: the
+    # small hours across the United States).
+    "households-refresh-changed": {
+        "task": "taxlogic.tasks.households_refresh_changed",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+}

@@ -97,3 +97,23 @@ class HarvestSettingsForm(forms.Form):
             "run_time": data["run_time"],
             "policy": {n: data[f"policy_{n}"] for n in Policy.flag_names()},
         }
+
+
+class YearEndStartForm(forms.Form):
+    """Start a year-end run: the whole firm (firm admins) or a team, as of a day."""
+
+    team = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="public_id",
+        empty_label="The whole firm",
+        label="Households of",
+    )
+    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, teams: Any, whole_firm: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["team"]
+        field.queryset = teams
+        if not whole_firm:
+            field.required, field.empty_label = True, None

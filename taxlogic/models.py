@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from clients.models import MONEY, QUANTITY
 from taxlogic.rules.harvest import Step
@@ -347,3 +347,174 @@ class RecommendationDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.decided_by} at {self.decided_at}"
+
+
+# --- Year-end runs (issue 5) ------------------------------------------------------------------
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+
+
+class RunTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "The year-end schedule"
+    REFRESH = "refresh", "The daily refresh of changed households"
+    ADVISOR = "advisor", "Started on the site"
+    COMMAND = "command", "manage.py year_end_review"
+
+
+_ACTIVE_RUN = Q(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+
+
+class YearEndRun(models.Model):
+    """A review of every household of a firm (or of one of its teams) for a tax year.
+
+    Each household has a status row (``YearEndHousehold``); the counters are bumped in the same
+    transaction as the row leaves ``pending``, and only if it did, so they stay exact however
+    often a task is redelivered: ``done + failed + skipped`` is how many rows have left
+    ``pending`` and the run is complete when it reaches ``total``.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(
+        "advisors.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for a firm-wide run.",
+    )
+    tax_year = models.PositiveSmallIntegerField()
+    as_of = models.DateField()
+    trigger = models.CharField(max_length=10, choices=RunTrigger.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The moment of the schedule this run is for (scheduled and refresh runs only): with the
+    # unique constraint below, the guard that makes a restarted or duplicated beat harmless.
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0, help_text="Households whose plan changed.")
+    resumes = models.PositiveSmallIntegerField(default=0)
+    resumed = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    progressed = models.DateTimeField(null=True, blank=True, help_text="Last household finished.")
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["firm", "-created"], name="yearendrun_firm_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "trigger", "scheduled_for"],
+                condition=Q(scheduled_for__isnull=False),
+                name="yearendrun_one_per_scheduled_moment",
+            ),
+            # One run at a time over the same households (a second start returns the first).
+            models.UniqueConstraint(
+                fields=["firm"],
+                condition=_ACTIVE_RUN & Q(team__isnull=True),
+                name="yearendrun_one_active_per_firm",
+            ),
+            models.UniqueConstraint(
+                fields=["firm", "team"],
+                condition=_ACTIVE_RUN & Q(team__isnull=False),
+                name="yearendrun_one_active_per_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=F("done") + F("failed") + F("skipped")),
+                name="yearendrun_counts_within_total",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RunStatus.COMPLETED)
+                | Q(total=F("done") + F("failed") + F("skipped")),
+                name="yearendrun_completed_counts_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.team.name if self.team_id else "the firm"
+        return f"Year-end review {self.tax_year} of {scope} as of {self.as_of}"
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.failed + self.skipped
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == RunStatus.COMPLETED
+
+    @property
+    def status_label(self) -> str:
+        if self.status == RunStatus.COMPLETED and self.failed:
+            return f"Completed with {self.failed} failure{'s' if self.failed != 1 else ''}"
+        return self.get_status_display()
+
+
+class HouseholdRunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class PlanChange(models.TextChoices):
+    """What a household's review did to its plan."""
+
+    NONE = "", "—"
+    UNCHANGED = "unchanged", "Unchanged (same data: the plan stands)"
+    UPDATED = "updated", "Recomputed, same recommendations"
+    CHANGED = "changed", "Recommendations changed"
+    NEW = "new", "First plan of the year"
+
+
+class YearEndHousehold(models.Model):
+    """One household of a year-end run: pending until its review is recorded, once."""
+
+    run = models.ForeignKey(YearEndRun, on_delete=models.CASCADE, related_name="households")
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "clients.Household", on_delete=models.PROTECT, related_name="year_end_rows"
+    )
+    status = models.CharField(
+        max_length=10, choices=HouseholdRunStatus.choices, default=HouseholdRunStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    review = models.ForeignKey(
+        Review, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    change = models.CharField(max_length=10, choices=PlanChange.choices, blank=True, default="")
+    error = models.TextField(blank=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "household_id"]
+        verbose_name = "year-end household"
+        indexes = [models.Index(fields=["run", "status"], name="yearendhh_run_status_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "household"], name="yearendhh_once_per_run"),
+            models.CheckConstraint(
+                condition=Q(status=HouseholdRunStatus.PENDING) | Q(finished__isnull=False),
+                name="yearendhh_finished_when_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} in run {self.run_id}: {self.get_status_display()}"
+
+    @property
+    def plan_changed(self) -> bool:
+        return self.change in (PlanChange.CHANGED, PlanChange.NEW)

@@ -35,7 +35,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from advisors import scoping
@@ -158,6 +158,34 @@ def _account_label(account: Account) -> str:
     return f"{account.custodian} {account.masked_number} ({account.type_label}{who})"
 
 
+_LOT_FIELDS = (
+    "id",
+    "public_id",
+    "external_id",
+    "account_id",
+    "quantity",
+    "original_quantity",
+    "cost_basis",
+    "wash_sale_adjustment",
+    "acquired",
+    "holding_period_start",
+    "how_acquired",
+    "gift_date",
+    "gift_value",
+)
+_TRANSACTION_FIELDS = (
+    "id",
+    "public_id",
+    "lot_id",
+    "account_id",
+    "action",
+    "trade_date",
+    "quantity",
+    "amount",
+    "basis_relieved",
+)
+
+
 def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inputs:
     """The household on ``as_of`` as engine inputs (see the module docstring for the mapping),
     in a fixed number of queries. Raises ValidationError when it cannot be reviewed."""
@@ -218,19 +246,26 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
         )
     people_json = list({p["id"]: p for p in people_json}.values())
 
+    # Plain rows, not model instances: a household can hold thousands of lots (year-end runs).
     transactions = list(
         Transaction.objects.filter(
             account__household=household, trade_date__gte=window, trade_date__lte=as_of
         )
-        .select_related("security", "lot")
         .order_by("trade_date", "id")
+        .annotate(symbol=F("security__symbol"))
+        .values_list(*_TRANSACTION_FIELDS, "symbol", named=True)
     )
     opened = {t.lot_id: t for t in transactions if t.action in _OPENING and t.lot_id is not None}
     lots = list(
         TaxLot.objects.filter(account__household=household, acquired__lte=as_of)
         .filter(Q(quantity__gt=0) | Q(pk__in={t.lot_id for t in transactions if t.lot_id}))
-        .select_related("security")
         .order_by("acquired", "id")
+        .annotate(
+            symbol=F("security__symbol"),
+            tracked_index=F("security__tracked_index"),
+            same_as_id=F("security__same_as_id"),
+        )
+        .values_list(*_LOT_FIELDS, "symbol", "tracked_index", "same_as_id", named=True)
     )
     sold: dict[int, tuple[Decimal, Decimal]] = {}
     for t in transactions:
@@ -238,15 +273,15 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
             quantity, basis = sold.get(t.lot_id, (Decimal(0), Decimal(0)))
             sold[t.lot_id] = (quantity + t.quantity, basis + (t.basis_relieved or 0))
 
-    public = {lot.pk: str(lot.public_id) for lot in lots}
+    public = {lot.id: str(lot.public_id) for lot in lots}
     account_ids = {a.pk: str(a.public_id) for a in accounts}
     labels: dict[str, str] = {account_ids[a.pk]: _account_label(a) for a in accounts}
     lots_json = []
     trades_json = []
     for lot in lots:
-        lot_id = public[lot.pk]
+        lot_id = public[lot.id]
         labels[lot_id] = lot.external_id or lot_id[:8]
-        opening = opened.get(lot.pk)
+        opening = opened.get(lot.id)
         if opening is not None:
             trades_json.append(
                 {
@@ -254,20 +289,20 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
                     "account": account_ids[opening.account_id],
                     "date": opening.trade_date.isoformat(),
                     "action": "reinvest" if opening.action == Action.REINVEST else "buy",
-                    "symbol": lot.security.symbol,
+                    "symbol": lot.symbol,
                     "quantity": _text(opening.quantity),
                     "amount": f"{opening.amount:.2f}",
                 }
             )
             continue
-        sold_quantity, sold_basis = sold.get(lot.pk, (Decimal(0), Decimal(0)))
+        sold_quantity, sold_basis = sold.get(lot.id, (Decimal(0), Decimal(0)))
         quantity = lot.quantity + sold_quantity
         if quantity <= 0:
             continue
         entry: dict[str, Any] = {
             "id": lot_id,
             "account": account_ids[lot.account_id],
-            "symbol": lot.security.symbol,
+            "symbol": lot.symbol,
             "quantity": _text(quantity),
             "basis": f"{lot.cost_basis + lot.wash_sale_adjustment + sold_basis:.2f}",
             "acquired": (
@@ -290,7 +325,7 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
                 "account": account_ids[t.account_id],
                 "date": t.trade_date.isoformat(),
                 "action": "sell",
-                "symbol": t.security.symbol,
+                "symbol": t.symbol,
                 "quantity": _text(t.quantity),
                 "amount": f"{t.amount:.2f}",
                 "lots": [{"lot": public[t.lot_id], "quantity": _text(t.quantity)}],
@@ -298,7 +333,7 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
         )
     trades_json.sort(key=lambda t: t["date"])  # stable: same-day trades keep their order
 
-    held = {lot.security.symbol for lot in lots}
+    held = {lot.symbol for lot in lots}
     firm_settings = harvest_settings_get(firm_id=household.firm_id)
     replacements: dict[str, list[str]] = {}
     for symbol, other in (
@@ -307,8 +342,8 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
         .values_list("security__symbol", "replacement__symbol")
     ):
         replacements.setdefault(symbol, []).append(other)
-    indexes = {lot.security.tracked_index for lot in lots} - {""}
-    related = {lot.security.same_as_id for lot in lots} - {None}
+    indexes = {lot.tracked_index for lot in lots} - {""}
+    related = {lot.same_as_id for lot in lots} - {None}
     wanted = held | {s for others in replacements.values() for s in others}
     securities = list(
         Security.objects.filter(
@@ -366,7 +401,7 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
     }
     return Inputs(
         snapshot=snapshot,
-        lots={public[lot.pk]: lot.pk for lot in lots},
+        lots={public[lot.id]: lot.id for lot in lots},
         accounts={public_id: pk for pk, public_id in account_ids.items()},
         securities={s.symbol: s.pk for s in securities},
     )
@@ -470,7 +505,7 @@ def review_request(*, household: Household, user: Actor) -> Review:
     """Queue a review of ``household`` for today (the "Run review now" button); a review of it
     already queued or running is returned instead of a second one."""
     with transaction.atomic():
-        if not scoping.can_write(user, household):
+        if not scoping.can_start_review(user, household):
             raise PermissionDenied("You may not run reviews for this household.")
         Household.objects.select_for_update().get(pk=household.pk)
         pending = Review.objects.filter(

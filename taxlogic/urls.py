@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from taxlogic import views
+from taxlogic import views, year_end_views
 
 app_name = "taxlogic"
 
@@ -28,4 +28,9 @@ urlpatterns = [
         name="decide",
     ),
     path("settings/", views.harvest_settings, name="settings"),
+    # Year-end runs (issue 5)
+    path("year-end/", year_end_views.year_end_runs, name="year_end_runs"),
+    path("year-end/start/", year_end_views.year_end_start, name="year_end_start"),
+    path("year-end/<uuid:run_id>/", year_end_views.year_end_run, name="year_end_run"),
+    path("year-end/<uuid:run_id>/resume/", year_end_views.year_end_resume, name="year_end_resume"),
 ]

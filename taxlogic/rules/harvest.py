@@ -700,12 +700,26 @@ class _Planner:
         )
         return schedule, tax
 
-    def simulate_sales(self, sales: Sequence[tuple[str, Decimal]]) -> History:
-        """The household's history with ``(lot, quantity)`` sold on ``as_of`` at its price."""
+    def simulate_sales(
+        self, sales: Sequence[tuple[str, Decimal]], *, groups: frozenset[str] | None = None
+    ) -> History:
+        """The household's history with ``(lot, quantity)`` sold on ``as_of`` at its price.
+
+        With ``groups`` (substantially identical groups), only those groups' lots, trades and
+        sales are run: lot relief and wash-sale matching never reach across groups, so their
+        sales come out the same, for a fraction of the work. Other groups' sales are absent
+        from the history; the sales keep their ids (``_SALE`` + their index in ``sales``)."""
         first = len(self.case.trades)
+        lots, history = self.case.lots, self.case.trades
+        if groups is not None:
+            group_of = self.identity.group_of
+            lots = tuple(lot for lot in lots if group_of(lot.symbol) in groups)
+            history = tuple(t for t in history if group_of(t.symbol) in groups)
         trades = []
         for index, (lot_id, quantity) in enumerate(sales):
             lot = self.held[lot_id].lot
+            if groups is not None and self.identity.group_of(lot.symbol) not in groups:
+                continue
             trades.append(
                 Trade(
                     id=f"{_SALE}{index}",
@@ -722,10 +736,11 @@ class _Planner:
         return simulate(
             accounts=self.accounts,
             identity=self.identity,
-            lots=self.case.lots,
-            trades=(*self.case.trades, *trades),
+            lots=lots,
+            trades=(*history, *trades),
             policy=self.policy,
             as_of=self.as_of,
+            seq_base=len(self.case.lots),
         )
 
     def what_if(self, lot: Lot, piece: OpenPiece, value: Decimal, term: Term) -> Realized:
@@ -1343,23 +1358,34 @@ class _Planner:
         clean? Asked of the engine, with the plan's own sales (Reg. §1.1091-1(b)–(e))."""
         out: dict[str, Reason] = {}
         plan_sales = [(c.lot, c.quantity) for c in sold]
+        planned: dict[str, Decimal] = {}
+        for lot, quantity in plan_sales:
+            planned[lot] = planned.get(lot, ZERO) + quantity
         for lot_id, pieces in by_lot.items():
             blockers = pieces[0].blockers
             extra = [b.lot for b in blockers if b.lot in self.held]
             if len(extra) != len(blockers):
                 continue
             quantity = sum((p.quantity for p in pieces), ZERO)
-            sales = [
-                *plan_sales,
-                (lot_id, quantity),
-                *((b, self.held[b].quantity) for b in dict.fromkeys(extra)),
-            ]
-            history = self.simulate_sales(sales)
+            # A blocking purchase the plan already sells (it harvests the recent lot too) is
+            # sold only for what the plan leaves of it: a lot cannot be sold twice.
+            taken = {**planned, lot_id: planned.get(lot_id, ZERO) + quantity}
+            left = {b: self.held[b].quantity - taken.get(b, ZERO) for b in dict.fromkeys(extra)}
+            blocker_sales = [(b, q) for b, q in left.items() if q > 0]
+            if not blocker_sales:
+                continue
+            sales = [*plan_sales, (lot_id, quantity), *blocker_sales]
+            # Only the group of this lot and its blockers (identical to it) matters here.
+            group_of = self.identity.group_of
+            groups = frozenset(
+                {group_of(pieces[0].symbol), *(group_of(self.held[b].lot.symbol) for b in extra)}
+            )
+            history = self.simulate_sales(sales, groups=groups)
             mine = f"{_SALE}{len(plan_sales)}"
             if any(w.sale == mine for w in history.wash_sales):
                 continue
             results = []
-            for offset, blocker in enumerate(dict.fromkeys(extra), start=len(plan_sales) + 1):
+            for offset, (blocker, _) in enumerate(blocker_sales, start=len(plan_sales) + 1):
                 rows = [r for r in history.realized if r.sale == f"{_SALE}{offset}"]
                 account = self.accounts[self.held[blocker].lot.account]
                 if account.reported_on is None:

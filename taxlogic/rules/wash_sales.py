@@ -531,6 +531,7 @@ def simulate(
     trades: Sequence[Trade],
     policy: Policy,
     as_of: date | None = None,
+    seq_base: int | None = None,
 ) -> History:
     """Run a household's history through lot relief and the wash-sale rule.
 
@@ -541,6 +542,10 @@ def simulate(
     earliest-acquired replacement share in the 61-day window that is still held after the sale
     day and not yet used; a purchase in a tax-advantaged account washes permanently.
 
+    ``seq_base`` (default: the number of lots) orders the lots that trades open after the
+    listed ones; a caller passing only some of the lots passes the full count, so that FIFO
+    ties break as they would with all of them.
+
     Raises ``EngineError`` for a sale of shares not held.
     """
     facts = _facts(accounts, policy)
@@ -550,7 +555,7 @@ def simulate(
         position = Position(lot)
         positions[lot.id] = position
         initial.append(position)
-    base = len(lots)
+    base = len(lots) if seq_base is None else seq_base
     for trade in trades:
         if trade.action is not _SELL:
             positions[trade.id] = Position(trade.opened_lot(seq=base + trade.seq))

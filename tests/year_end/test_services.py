@@ -1,0 +1,351 @@
+"""The year-end run in-process (eager tasks, PostgreSQL): fan-out, exact counts, idempotent
+households under redelivery and concurrency, failures, retries with a cap, resume."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from advisors.models import Firm
+from clients.models import Household, TaxProfile
+from taxlogic import services, year_end
+from taxlogic.models import (
+    ActionPlan,
+    Review,
+    RunStatus,
+    RunTrigger,
+    YearEndHousehold,
+    YearEndRun,
+)
+from tests.plans.conftest import add_loss
+from tests.year_end.checks import assert_run_exact
+from tests.year_end.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def _firm_a_households(households: dict[str, Household]) -> list[Household]:
+    return [h for key, h in households.items() if key != "outsider"]
+
+
+def test_a_run_reviews_every_household_of_the_firm_once(
+    households: dict[str, Household], firm_a: Firm, start_run: Callable[..., YearEndRun]
+) -> None:
+    for household in households.values():
+        add_loss(household)
+    run = start_run(firm_a)
+    rows = assert_run_exact(run)
+    assert rows == {"done": 4}
+    assert run.status_label == "Completed"
+    assert run.changed == 4  # every plan is new
+    assert set(run.households.values_list("change", flat=True)) == {"new"}
+    assert not ActionPlan.objects.filter(household=households["outsider"]).exists()
+    assert run.started is not None and run.progressed is not None
+
+    # The same data again: every plan stands, nothing new is written.
+    plans, reviews = ActionPlan.objects.count(), Review.objects.count()
+    again = start_run(firm_a)
+    assert assert_run_exact(again) == {"done": 4}
+    assert set(again.households.values_list("change", flat=True)) == {"unchanged"}
+    assert again.changed == 0
+    assert (ActionPlan.objects.count(), Review.objects.count()) == (plans, reviews)
+
+
+def test_a_changed_household_gets_a_new_plan_and_is_counted_as_changed(
+    households: dict[str, Household], firm_a: Firm, start_run: Callable[..., YearEndRun]
+) -> None:
+    start_run(firm_a)
+    add_loss(households["advisor"])  # a new lot at a loss: a harvest to recommend
+    run = start_run(firm_a)
+    changes = dict(run.households.values_list("household__primary_advisor__username", "change"))
+    assert changes["advisor"] == "changed"
+    assert {changes[k] for k in ("teammate", "team_lead", "other_team_advisor")} == {"unchanged"}
+    assert run.changed == 1
+    assert_run_exact(run)
+
+
+def test_a_failing_household_is_recorded_and_never_stops_the_run(
+    households: dict[str, Household], firm_a: Firm, start_run: Callable[..., YearEndRun]
+) -> None:
+    TaxProfile.objects.filter(household=households["teammate"]).delete()
+    run = start_run(firm_a)
+    assert assert_run_exact(run) == {"done": 3, "failed": 1}
+    assert run.status_label == "Completed with 1 failure"
+    row = run.households.get(status="failed")
+    assert row.household == households["teammate"]
+    assert "no tax profile" in row.error
+    assert row.attempts == 1  # bad data is not retried
+    assert row.review is not None and row.review.status == "failed"
+
+
+def test_a_team_run_covers_the_team_only(
+    households: dict[str, Household],
+    firm_a: Firm,
+    north: object,
+    start_run: Callable[..., YearEndRun],
+) -> None:
+    run = start_run(firm_a, team=north)
+    reviewed = set(run.households.values_list("household__primary_advisor__username", flat=True))
+    assert reviewed == {"advisor", "teammate", "team_lead"}
+    assert_run_exact(run)
+
+
+def test_a_household_that_left_the_team_meanwhile_is_skipped(
+    households: dict[str, Household], firm_a: Firm, north: object, south: object
+) -> None:
+    run, _ = year_end.year_end_start(
+        firm=firm_a, team=north, as_of=TODAY(), trigger=RunTrigger.COMMAND
+    )
+    moved = households["teammate"]
+    Household.objects.filter(pk=moved.pk).update(team=south)
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=_chunk(run))
+    assert assert_run_exact(run) == {"done": 2, "skipped": 1}
+    row = run.households.get(household=moved)
+    assert row.error == "No longer in the run's team."
+    assert not ActionPlan.objects.filter(household=moved).exists()
+
+
+def test_an_empty_run_is_complete_at_once(
+    firm_a: Firm, start_run: Callable[..., YearEndRun]
+) -> None:
+    run = start_run(firm_a)
+    assert (run.status, run.total) == (RunStatus.COMPLETED, 0)
+
+
+def test_one_active_run_per_firm_a_second_start_returns_it(
+    households: dict[str, Household], firm_a: Firm, north: object
+) -> None:
+    # Not executed: the run stays queued.
+    first, created = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    second, again = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    assert created and not again and second == first
+    # A team's run is another set of households.
+    team_run, team_created = year_end.year_end_start(
+        firm=firm_a, team=north, as_of=TODAY(), trigger=RunTrigger.COMMAND
+    )
+    assert team_created and team_run != first
+    with pytest.raises(IntegrityError), transaction.atomic():
+        YearEndRun.objects.create(firm=firm_a, tax_year=2026, as_of=TODAY(), trigger="command")
+
+
+def test_counts_can_never_exceed_the_total(households: dict[str, Household], firm_a: Firm) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        YearEndRun.objects.filter(pk=run.pk).update(done=run.total + 1)
+
+
+def _chunk(run: YearEndRun) -> list[int]:
+    return list(run.households.order_by("household_id").values_list("household_id", flat=True))
+
+
+def test_a_redelivered_chunk_repeats_nothing(
+    households: dict[str, Household], firm_a: Firm
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    ids = _chunk(run)
+    # The worker reviews two households, then dies before acknowledging the message...
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids[:2])
+    run.refresh_from_db()
+    assert (run.done, run.status) == (2, RunStatus.RUNNING)
+    plans, reviews = ActionPlan.objects.count(), Review.objects.count()
+    # ...and the whole chunk comes back, twice.
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids)
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids)
+    assert assert_run_exact(run) == {"done": 4}
+    assert ActionPlan.objects.count() == plans + 2
+    assert Review.objects.count() == reviews + 2
+    assert set(run.households.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_household_reviewed_outside_the_run_meanwhile_is_not_doubled(
+    households: dict[str, Household], firm_a: Firm
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    household = households["advisor"]
+    services.household_review_run(
+        household=household, tax_year=run.tax_year, as_of=run.as_of, requested_by=None
+    )
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=_chunk(run))
+    assert_run_exact(run)
+    row = run.households.get(household=household)
+    assert row.change == "unchanged"
+    assert ActionPlan.objects.filter(household=household).count() == 1
+
+
+def _failing(times: int, error: BaseException, household_id: int) -> Callable[..., Any]:
+    """The review service, raising ``error`` the first ``times`` times it sees the household."""
+    real = services.household_review_run
+    calls = {"n": 0}
+
+    def review(*, household: Household, **kwargs: Any) -> Review:
+        if household.pk == household_id:
+            calls["n"] += 1
+            if calls["n"] <= times:
+                raise error
+        return real(household=household, **kwargs)
+
+    return review
+
+
+def test_a_transient_failure_is_retried_with_back_off(
+    households: dict[str, Household],
+    firm_a: Firm,
+    monkeypatch: pytest.MonkeyPatch,
+    start_run: Callable[..., YearEndRun],
+) -> None:
+    first = households["advisor"]
+    failing = _failing(2, OperationalError("gone"), first.pk)
+    monkeypatch.setattr(services, "household_review_run", failing)
+    queued: list[tuple[Any, Any]] = []
+    from taxlogic.tasks import year_end_chunk
+
+    real_apply = year_end_chunk.apply_async
+
+    def apply_async(args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        if "countdown" in options:
+            queued.append((args, options["countdown"]))
+        return real_apply(args, kwargs, **options)
+
+    monkeypatch.setattr(year_end_chunk, "apply_async", apply_async)
+    run = start_run(firm_a)
+    assert assert_run_exact(run) == {"done": 4}
+    assert run.households.get(household=first).attempts == 3  # failed twice, then reviewed
+    assert set(run.households.exclude(household=first).values_list("attempts", flat=True)) == {1}
+    assert [countdown for _, countdown in queued] == [
+        pytest.approx(10, abs=3),
+        pytest.approx(60, abs=16),
+    ]
+
+
+def test_a_poison_household_gets_three_attempts_then_fails_and_the_run_completes(
+    households: dict[str, Household],
+    firm_a: Firm,
+    monkeypatch: pytest.MonkeyPatch,
+    start_run: Callable[..., YearEndRun],
+) -> None:
+    poison = households["teammate"].pk
+    real = services.household_review_run
+
+    def review(*, household: Household, **kwargs: Any) -> Review:
+        if household.pk == poison:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(household=household, **kwargs)
+
+    monkeypatch.setattr(services, "household_review_run", review)
+    run = start_run(firm_a)
+    assert assert_run_exact(run) == {"done": 3, "failed": 1}
+    row = run.households.get(household_id=poison)
+    assert row.attempts == 3
+    assert "Failed 3 times" in row.error and "server closed" in row.error
+
+
+def test_a_household_that_keeps_killing_its_worker_is_given_up(
+    households: dict[str, Household], firm_a: Firm
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    victim = households["advisor"].pk
+    # Three attempts were claimed and never came back (the worker died each time).
+    YearEndHousehold.objects.filter(run=run, household_id=victim).update(attempts=3)
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=_chunk(run))
+    assert assert_run_exact(run) == {"done": 3, "failed": 1}
+    row = run.households.get(household_id=victim)
+    assert "Gave up after 3 attempts" in row.error
+    assert not ActionPlan.objects.filter(household_id=victim).exists()
+
+
+def test_an_unexpected_error_fails_the_household_at_once(
+    households: dict[str, Household],
+    firm_a: Firm,
+    monkeypatch: pytest.MonkeyPatch,
+    start_run: Callable[..., YearEndRun],
+) -> None:
+    failing = _failing(1, KeyError("lot"), households["advisor"].pk)
+    monkeypatch.setattr(services, "household_review_run", failing)
+    run = start_run(firm_a)
+    assert assert_run_exact(run) == {"done": 3, "failed": 1}
+    row = run.households.get(status="failed")
+    assert (row.attempts, row.error) == (1, "KeyError: 'lot'")
+
+
+def test_the_soft_time_limit_hands_the_rest_of_the_chunk_on(
+    households: dict[str, Household], firm_a: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    ids = _chunk(run)
+    failing = _failing(9, SoftTimeLimitExceeded(), ids[0])
+    monkeypatch.setattr(services, "household_review_run", failing)
+    outcome = year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids)
+    assert outcome.retry == ids[:1] and outcome.rest == ids[1:]
+    assert outcome.retry_in >= 10
+    assert_run_exact(run, finished=False)
+    assert run.households.get(household_id=ids[0]).attempts == 1
+
+
+def test_resume_queues_only_what_is_pending(
+    households: dict[str, Household], firm_a: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    ids = _chunk(run)
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids[:3])
+    from taxlogic.tasks import year_end_chunk
+
+    sent: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(year_end_chunk, "delay", lambda *args: sent.append(args))
+    assert year_end.year_end_resume(run=run) == 1
+    assert sent == [(run.pk, ids[3:])]
+    run.refresh_from_db()
+    assert run.resumes == 1 and run.resumed is not None
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids[3:])
+    assert_run_exact(run)
+    assert year_end.year_end_resume(run=run) == 0  # complete: nothing to do
+
+
+def test_stalled_runs_are_resumed_by_the_dispatcher(
+    households: dict[str, Household], firm_a: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    from taxlogic.tasks import year_end_chunk
+
+    sent: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(year_end_chunk, "delay", lambda *args: sent.append(args))
+    assert year_end.year_end_resume_stalled() == []
+    later = timezone.now() + year_end.STALLED_AFTER + timedelta(minutes=1)
+    assert [r.pk for r in year_end.year_end_resume_stalled(now=later)] == [run.pk]
+    assert len(sent) == 1
+    # Just resumed: not stalled again until another STALLED_AFTER passes.
+    assert year_end.year_end_resume_stalled(now=later) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_the_same_chunk_count_each_household_once(
+    households: dict[str, Household], firm_a: Firm
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    ids = _chunk(run)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert assert_run_exact(run) == {"done": 4}
+    assert ActionPlan.objects.filter(firm=firm_a).count() == 4
