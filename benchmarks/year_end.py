@@ -163,7 +163,7 @@ def main() -> int:
     read_floor()  # warm the cache the same way the review will find it
     floor = read_floor()
 
-    redis_url = servers._start_redis()
+    redis_url = servers.start_redis()
     env = _env(redis_url)
     worker = subprocess.Popen(
         [

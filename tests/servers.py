@@ -34,7 +34,7 @@ def ensure_environment() -> None:
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = _start_postgres()
     if not os.environ.get("REDIS_URL"):
-        os.environ["REDIS_URL"] = _start_redis()
+        os.environ["REDIS_URL"] = start_redis()
     for name in ("DATABASE_URL", "REDIS_URL"):
         url = urlsplit(os.environ[name])
         host, port = (
@@ -48,7 +48,7 @@ def ensure_environment() -> None:
             )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -65,7 +65,7 @@ def _answers(host: str, port: int, timeout: float) -> bool:
     return False
 
 
-def _find_binary(name: str, patterns: list[str]) -> str:
+def find_binary(name: str, patterns: list[str]) -> str:
     found = shutil.which(name)
     if found:
         return found
@@ -78,11 +78,11 @@ def _find_binary(name: str, patterns: list[str]) -> str:
 
 
 def _start_postgres() -> str:
-    initdb = _find_binary("initdb", ["/usr/lib/postgresql/*/bin/initdb"])
+    initdb = find_binary("initdb", ["/usr/lib/postgresql/*/bin/initdb"])
     pg_ctl = str(Path(initdb).with_name("pg_ctl"))
     root = Path(tempfile.mkdtemp(prefix="harvest-desk-pg-"))
     data = root / "data"
-    port = _free_port()
+    port = free_port()
     prefix: list[str] = []
     if os.geteuid() == 0:
         # PostgreSQL refuses to run as root; run it as the postgres system user.
@@ -124,9 +124,9 @@ def _start_postgres() -> str:
     return f"postgres://postgres@127.0.0.1:{port}/harvest_desk"
 
 
-def _start_redis() -> str:
-    server = _find_binary("redis-server", ["/usr/bin/redis-server", "/usr/local/bin/redis-server"])
-    port = _free_port()
+def start_redis() -> str:
+    server = find_binary("redis-server", ["/usr/bin/redis-server", "/usr/local/bin/redis-server"])
+    port = free_port()
     proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

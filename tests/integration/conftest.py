@@ -192,11 +192,11 @@ class RedisServer:
     """A redis-server of the test's own, on its own port and directory, that it may restart."""
 
     def __init__(self, directory: Path, *, appendonly: bool) -> None:
-        self.binary = servers._find_binary(
+        self.binary = servers.find_binary(
             "redis-server", ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
         )
         self.dir = directory
-        self.port = servers._free_port()
+        self.port = servers.free_port()
         self.appendonly = appendonly
         self.proc: subprocess.Popen[bytes] | None = None
 
