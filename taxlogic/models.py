@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from clients.models import MONEY, QUANTITY
+from taxlogic.fields import CompressedJSONField
 from taxlogic.rules.harvest import Step
 from taxlogic.rules.wash_sales import Policy
 
@@ -122,7 +123,7 @@ class Review(models.Model):
         blank=True,
         related_name="+",
     )
-    inputs = models.JSONField(null=True, blank=True, help_text="The case and planner settings.")
+    inputs = CompressedJSONField(null=True, blank=True, help_text="The case and planner settings.")
     inputs_hash = models.CharField(max_length=64, blank=True)
     engine_version = models.CharField(max_length=20, blank=True)
     policy = models.JSONField(default=dict, blank=True)
@@ -200,7 +201,7 @@ class ActionPlan(models.Model):
     tax_before = models.DecimalField(**MONEY, default=Decimal("0.00"))
     tax_after = models.DecimalField(**MONEY, default=Decimal("0.00"))
     tax_saved = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    result = models.JSONField()
+    result = CompressedJSONField()
     created = models.DateTimeField(auto_now_add=True)
     superseded = models.DateTimeField(null=True, blank=True)
 

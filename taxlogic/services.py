@@ -26,9 +26,9 @@ the review; its SHA-256 with the engine version makes re-running unchanged data 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,6 +46,7 @@ from clients.models import (
     AcquiredHow,
     Action,
     Household,
+    Person,
     PersonRole,
     Replacement,
     Security,
@@ -54,10 +55,12 @@ from clients.models import (
     Transaction,
 )
 from clients.selectors import latest_close
+from taxlogic.fields import EncodedJSON, canonical_json
 from taxlogic.models import (
     ActionPlan,
     Decision,
     HarvestSettings,
+    PlanChange,
     PlanStatus,
     Recommendation,
     RecommendationDecision,
@@ -127,7 +130,7 @@ class Inputs:
     """A household as the engine sees it (``snapshot``), and the way back from the engine's ids
     to rows: public ids to lot and account keys, symbols to security keys."""
 
-    snapshot: dict[str, Any]
+    snapshot: EncodedJSON
     lots: dict[str, int]
     accounts: dict[str, int]
     securities: dict[str, int]
@@ -138,14 +141,15 @@ class Inputs:
 
 
 def inputs_hash(snapshot: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of the inputs and the engine version."""
-    canonical = json.dumps(
-        {"engine": ENGINE_VERSION, "inputs": snapshot},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 of the canonical JSON of ``{"engine": ENGINE_VERSION, "inputs": snapshot}``,
+    put together from the snapshot's own encoding when it has one (it is stored so)."""
+    encoded = snapshot.encoded if isinstance(snapshot, EncodedJSON) else canonical_json(snapshot)
+    digest = hashlib.sha256(b'{"engine":')
+    digest.update(canonical_json(ENGINE_VERSION))
+    digest.update(b',"inputs":')
+    digest.update(encoded)
+    digest.update(b"}")
+    return digest.hexdigest()
 
 
 def _text(value: Decimal) -> str:
@@ -186,21 +190,156 @@ _TRANSACTION_FIELDS = (
 )
 
 
+@dataclass(slots=True)
+class _Rows:
+    """What the bulk queries of ``households_inputs`` found, by household."""
+
+    people: dict[int, list[Person]] = field(default_factory=dict)
+    profiles: dict[int, TaxProfile] = field(default_factory=dict)
+    accounts: dict[int, list[Account]] = field(default_factory=dict)
+    transactions: dict[int, list[Any]] = field(default_factory=dict)
+    lots: dict[int, list[Any]] = field(default_factory=dict)
+    recurring: dict[int, list[tuple[int, str, str, date]]] = field(default_factory=dict)
+
+
 def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inputs:
     """The household on ``as_of`` as engine inputs (see the module docstring for the mapping),
     in a fixed number of queries. Raises ValidationError when it cannot be reviewed."""
-    notes: list[Reason] = []
-    window = date(tax_year, 1, 1) - timedelta(days=WINDOW_DAYS)
+    found = households_inputs([household], tax_year=tax_year, as_of=as_of)[household.pk]
+    if isinstance(found, ValidationError):
+        raise found
+    return found
 
-    people = list(household.people.all())
+
+def households_inputs(
+    households: Sequence[Household], *, tax_year: int, as_of: date
+) -> dict[int, Inputs | ValidationError]:
+    """Engine inputs of each household (by pk), or the ValidationError that says why it cannot
+    be reviewed: nine queries whatever the number of households (a year-end chunk loads its
+    fifty households at once)."""
+    if not households:
+        return {}
+    window = date(tax_year, 1, 1) - timedelta(days=WINDOW_DAYS)
+    ids = [h.pk for h in households]
+    rows = _Rows()
+    for person in Person.objects.filter(household_id__in=ids).order_by(
+        "household_id", "role", "name", "id"
+    ):
+        rows.people.setdefault(person.household_id, []).append(person)
+    for profile in TaxProfile.objects.filter(household_id__in=ids, tax_year__lte=tax_year).order_by(
+        "household_id", "-tax_year"
+    ):
+        rows.profiles.setdefault(profile.household_id, profile)
+    household_of: dict[int, int] = {}
+    plans: set[int] = set()
+    for account in (
+        Account.objects.filter(household_id__in=ids)
+        .select_related("owner")
+        .order_by("household_id", "treatment", "type", "custodian", "masked_number", "id")
+    ):
+        rows.accounts.setdefault(account.household_id, []).append(account)
+        household_of[account.pk] = account.household_id
+        if AccountType(account.type) in EMPLOYER_PLAN_TYPES:
+            plans.add(account.pk)
+    account_ids = list(household_of)
+
+    # Plain rows, not model instances: a household can hold thousands of lots (year-end runs).
+    in_window = list(
+        Transaction.objects.filter(
+            account_id__in=account_ids, trade_date__gte=window, trade_date__lte=as_of
+        )
+        .order_by("trade_date", "id")
+        .annotate(symbol=F("security__symbol"))
+        .values_list(*_TRANSACTION_FIELDS, "symbol", named=True)
+    )
+    for t in in_window:
+        rows.transactions.setdefault(household_of[t.account_id], []).append(t)
+    referenced = {t.lot_id for t in in_window if t.lot_id}
+    for lot in (
+        TaxLot.objects.filter(account_id__in=account_ids, acquired__lte=as_of)
+        .filter(Q(quantity__gt=0) | Q(pk__in=referenced))
+        .order_by("acquired", "id")
+        .annotate(
+            symbol=F("security__symbol"),
+            tracked_index=F("security__tracked_index"),
+            same_as_id=F("security__same_as_id"),
+        )
+        .values_list(*_LOT_FIELDS, "symbol", "tracked_index", "same_as_id", named=True)
+    ):
+        rows.lots.setdefault(household_of[lot.account_id], []).append(lot)
+    for account_id, symbol, action, day in Transaction.objects.filter(
+        Q(action=Action.REINVEST, trade_date__gte=as_of - DRIP_LOOKBACK)
+        | Q(action=Action.BUY, account__in=plans, trade_date__gte=as_of - CONTRIBUTION_LOOKBACK),
+        account_id__in=account_ids,
+        trade_date__lte=as_of,
+    ).values_list("account_id", "security__symbol", "action", "trade_date"):
+        rows.recurring.setdefault(household_of[account_id], []).append(
+            (account_id, symbol, action, day)
+        )
+
+    # Reference data for all of them at once: the firm's settings and replacement list, and
+    # every security any of them needs, with its last close.
+    held = {lot.symbol for lots in rows.lots.values() for lot in lots}
+    firms = {h.firm_id for h in households}
+    firm_settings = {firm_id: harvest_settings_get(firm_id=firm_id) for firm_id in firms}
+    replacements: dict[int, dict[str, list[str]]] = {firm_id: {} for firm_id in firms}
+    for firm_id, symbol, other in (
+        Replacement.objects.filter(firm_id__in=firms, security__symbol__in=held)
+        .order_by("security__symbol", "rank", "replacement__symbol")
+        .values_list("firm_id", "security__symbol", "replacement__symbol")
+    ):
+        replacements[firm_id].setdefault(symbol, []).append(other)
+    indexes = {lot.tracked_index for lots in rows.lots.values() for lot in lots} - {""}
+    related = {lot.same_as_id for lots in rows.lots.values() for lot in lots} - {None}
+    wanted = held | {s for lists in replacements.values() for o in lists.values() for s in o}
+    securities = list(
+        Security.objects.filter(
+            Q(symbol__in=wanted)
+            | Q(tracked_index__in=indexes)
+            | Q(same_as__symbol__in=held)
+            | Q(pk__in=related)
+        )
+        .select_related("same_as")
+        .annotate(close=latest_close("close", as_of, "pk"))
+        .order_by("symbol")
+    )
+
+    out: dict[int, Inputs | ValidationError] = {}
+    for household in households:
+        try:
+            out[household.pk] = _inputs_of(
+                household,
+                rows,
+                tax_year=tax_year,
+                as_of=as_of,
+                window=window,
+                firm_settings=firm_settings[household.firm_id],
+                firm_replacements=replacements[household.firm_id],
+                securities=securities,
+            )
+        except ValidationError as error:
+            out[household.pk] = error
+    return out
+
+
+def _inputs_of(
+    household: Household,
+    rows: _Rows,
+    *,
+    tax_year: int,
+    as_of: date,
+    window: date,
+    firm_settings: HarvestSettings,
+    firm_replacements: dict[str, list[str]],
+    securities: list[Security],
+) -> Inputs:
+    """One household's inputs from the rows loaded for its batch."""
+    notes: list[Reason] = []
+    people = rows.people.get(household.pk, [])
     taxpayer = next((p for p in people if p.role == PersonRole.TAXPAYER), None)
     if taxpayer is None:
         raise ValidationError("The household has no taxpayer: add one before running a review.")
-    profile = (
-        TaxProfile.objects.filter(household=household, tax_year__lte=tax_year)
-        .order_by("-tax_year")
-        .first()
-    )
+    profile = rows.profiles.get(household.pk)
     if profile is None:
         raise ValidationError(
             f"The household has no tax profile for {tax_year}: add its filing status and income."
@@ -215,7 +354,7 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
             )
         )
 
-    accounts = list(household.accounts.select_related("owner"))
+    accounts = rows.accounts.get(household.pk, [])
     people_json = [
         {"id": str(p.public_id), "role": p.role}
         for p in people
@@ -246,27 +385,9 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
         )
     people_json = list({p["id"]: p for p in people_json}.values())
 
-    # Plain rows, not model instances: a household can hold thousands of lots (year-end runs).
-    transactions = list(
-        Transaction.objects.filter(
-            account__household=household, trade_date__gte=window, trade_date__lte=as_of
-        )
-        .order_by("trade_date", "id")
-        .annotate(symbol=F("security__symbol"))
-        .values_list(*_TRANSACTION_FIELDS, "symbol", named=True)
-    )
+    transactions = rows.transactions.get(household.pk, [])
+    lots = rows.lots.get(household.pk, [])
     opened = {t.lot_id: t for t in transactions if t.action in _OPENING and t.lot_id is not None}
-    lots = list(
-        TaxLot.objects.filter(account__household=household, acquired__lte=as_of)
-        .filter(Q(quantity__gt=0) | Q(pk__in={t.lot_id for t in transactions if t.lot_id}))
-        .order_by("acquired", "id")
-        .annotate(
-            symbol=F("security__symbol"),
-            tracked_index=F("security__tracked_index"),
-            same_as_id=F("security__same_as_id"),
-        )
-        .values_list(*_LOT_FIELDS, "symbol", "tracked_index", "same_as_id", named=True)
-    )
     sold: dict[int, tuple[Decimal, Decimal]] = {}
     for t in transactions:
         if t.action == Action.SELL:
@@ -333,30 +454,21 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
         )
     trades_json.sort(key=lambda t: t["date"])  # stable: same-day trades keep their order
 
+    # The batch's securities, narrowed to what this household's lots need.
     held = {lot.symbol for lot in lots}
-    firm_settings = harvest_settings_get(firm_id=household.firm_id)
-    replacements: dict[str, list[str]] = {}
-    for symbol, other in (
-        Replacement.objects.filter(firm_id=household.firm_id, security__symbol__in=held)
-        .order_by("security__symbol", "rank", "replacement__symbol")
-        .values_list("security__symbol", "replacement__symbol")
-    ):
-        replacements.setdefault(symbol, []).append(other)
+    replacements = {s: others for s, others in firm_replacements.items() if s in held}
     indexes = {lot.tracked_index for lot in lots} - {""}
     related = {lot.same_as_id for lot in lots} - {None}
     wanted = held | {s for others in replacements.values() for s in others}
-    securities = list(
-        Security.objects.filter(
-            Q(symbol__in=wanted)
-            | Q(tracked_index__in=indexes)
-            | Q(same_as__symbol__in=held)
-            | Q(pk__in=related)
-        )
-        .select_related("same_as")
-        .annotate(close=latest_close("close", as_of, "pk"))
-        .order_by("symbol")
-    )
-    symbols = {s.symbol for s in securities}
+    mine = [
+        s
+        for s in securities
+        if s.symbol in wanted
+        or s.tracked_index in indexes
+        or (s.same_as is not None and s.same_as.symbol in held)
+        or s.pk in related
+    ]
+    symbols = {s.symbol for s in mine}
     securities_json = [
         {
             "symbol": s.symbol,
@@ -364,11 +476,10 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
             "tracks": s.tracked_index or None,
             "same_as": s.same_as.symbol if s.same_as and s.same_as.symbol in symbols else None,
         }
-        for s in securities
+        for s in mine
     ]
-    prices = {s.symbol: _text(s.close) for s in securities if s.close is not None}
+    prices = {s.symbol: _text(s.close) for s in mine if s.close is not None}
 
-    recurring = _recurring(household, accounts, as_of)
     snapshot = {
         "case": {
             "tax_year": tax_year,
@@ -394,30 +505,24 @@ def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inp
             "min_loss": _text(firm_settings.min_loss_dollars),
             "min_loss_percent": _text(firm_settings.min_loss_percent),
             "replacements": replacements,
-            "recurring": recurring,
+            "recurring": _recurring(rows.recurring.get(household.pk, []), account_ids),
             "labels": labels,
             "notes": [n.to_json() for n in notes],
         },
     }
     return Inputs(
-        snapshot=snapshot,
+        snapshot=EncodedJSON(snapshot),
         lots={public[lot.id]: lot.id for lot in lots},
         accounts={public_id: pk for pk, public_id in account_ids.items()},
-        securities={s.symbol: s.pk for s in securities},
+        securities={s.symbol: s.pk for s in mine},
     )
 
 
-def _recurring(household: Household, accounts: list[Account], as_of: date) -> list[dict[str, str]]:
+def _recurring(
+    rows: list[tuple[int, str, str, date]], public: dict[int, str]
+) -> list[dict[str, str]]:
     """Dividend reinvestments that are on, and plan contributions that buy a fund."""
-    plans = {a.pk for a in accounts if AccountType(a.type) in EMPLOYER_PLAN_TYPES}
-    public = {a.pk: str(a.public_id) for a in accounts}
     seen: dict[tuple[int, str, str], list[date]] = {}
-    rows = Transaction.objects.filter(
-        Q(action=Action.REINVEST, trade_date__gte=as_of - DRIP_LOOKBACK)
-        | Q(action=Action.BUY, account__in=plans, trade_date__gte=as_of - CONTRIBUTION_LOOKBACK),
-        account__household=household,
-        trade_date__lte=as_of,
-    ).values_list("account_id", "security__symbol", "action", "trade_date")
     for account_id, symbol, action, day in rows:
         seen.setdefault((account_id, symbol, action), []).append(day)
     out = []
@@ -439,208 +544,298 @@ def _recurring(household: Household, accounts: list[Account], as_of: date) -> li
 # --- reviews ----------------------------------------------------------------------------------
 
 
-def _new_review(
-    household: Household,
-    tax_year: int,
-    as_of: date,
-    requested_by: Advisor | None,
-    **state: Any,
-) -> Review:
-    return Review.objects.create(
-        firm_id=household.firm_id,
-        household=household,
-        tax_year=tax_year,
-        as_of=as_of,
-        requested_by=requested_by,
-        **state,
-    )
+@dataclass(slots=True)
+class Reviewed:
+    """What a review did for one household: the review (new, or the one that computed the
+    plan that stands) and what became of the plan (``PlanChange``; none for a failed review)."""
+
+    review: Review
+    change: str = PlanChange.NONE
+
+
+@dataclass(slots=True)
+class _NewPlan:
+    household: Household
+    review: Review
+    plan: Plan
+    inputs: Inputs
+    digest: str
+    previous: ActionPlan | None
 
 
 def _emit(firm_id: int, event: str, payload: dict[str, Any]) -> None:
     webhooks_emit(firm_id=firm_id, event=event, payload=payload)
 
 
-@transaction.atomic
 def household_review_run(
     *, household: Household, tax_year: int, as_of: date, requested_by: Advisor | None
 ) -> Review:
-    """Review a household now, in this process. Unchanged inputs (same hash, same engine) give
-    back the review that computed the current plan, and nothing new is written."""
-    locked = Household.objects.select_for_update().get(pk=household.pk)
-    current = _current_plan(locked, tax_year)
-    try:
-        inputs = household_inputs(locked, tax_year=tax_year, as_of=as_of)
-    except ValidationError as error:
-        return _new_review(
-            locked,
-            tax_year,
-            as_of,
-            requested_by,
-            status=ReviewStatus.FAILED,
-            error=" ".join(error.messages),
+    """Review a household now, in this process (``households_review`` for one)."""
+    reviewed = households_review(
+        households=[household], tax_year=tax_year, as_of=as_of, requested_by=requested_by
+    )
+    return reviewed[household.pk].review
+
+
+@transaction.atomic
+def households_review(
+    *,
+    households: Sequence[Household],
+    tax_year: int,
+    as_of: date,
+    requested_by: Advisor | None,
+    queued: Mapping[int, Review] | None = None,
+) -> dict[int, Reviewed]:
+    """Review households now, in this process, in one transaction: the service behind the
+    page's "Run review now" (one household, its ``queued`` review filled in) and the year-end
+    run (a chunk at once), in a fixed number of queries whatever the number of households.
+
+    Each household is locked first. Unchanged inputs (same hash, same engine) give back the
+    review that computed the current plan, and nothing new is written; changed inputs give a
+    new plan that replaces the current one, carrying its decisions. A household that cannot be
+    reviewed (no taxpayer, no tax profile, a history the engine rejects) gets a failed review
+    that says why; any other error is raised, and nothing of the batch is written."""
+    queued = queued or {}
+    ids = sorted({h.pk for h in households})
+    locked = {
+        h.pk: h for h in Household.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    current = {
+        p.household_id: p
+        for p in ActionPlan.objects.filter(
+            household_id__in=ids, tax_year=tax_year, is_current=True
+        ).defer("result")
+    }
+    loaded = households_inputs(list(locked.values()), tax_year=tax_year, as_of=as_of)
+
+    out: dict[int, Reviewed] = {}
+    failed: list[Review] = []
+    reused: list[tuple[Review, ActionPlan]] = []
+    unchanged: dict[int, ActionPlan] = {}
+    new: list[_NewPlan] = []
+    for pk in ids:
+        household = locked[pk]
+        found = loaded[pk]
+        started = timezone.now()
+        review = queued.get(pk) or Review(
+            firm_id=household.firm_id,
+            household=household,
+            tax_year=tax_year,
+            as_of=as_of,
+            requested_by=requested_by,
+        )
+        review.started = review.started or started
+        if isinstance(found, ValidationError):
+            review.status, review.error = ReviewStatus.FAILED, " ".join(found.messages)
+            review.finished = timezone.now()
+            failed.append(review)
+            continue
+        digest = found.digest
+        _fill_inputs(review, found, digest)
+        previous = current.get(pk)
+        if previous is not None and previous.inputs_hash == digest:
+            if pk in queued:
+                review.plan, review.reused = previous, True
+                review.status, review.finished = ReviewStatus.DONE, timezone.now()
+                reused.append((review, previous))
+            else:
+                unchanged[pk] = previous
+            continue
+        try:
+            plan = plan_from_snapshot(found.snapshot)
+        except (CaseError, EngineError, ValueError) as error:
+            review.status, review.error, review.finished = (
+                ReviewStatus.FAILED,
+                str(error),
+                timezone.now(),
+            )
+            failed.append(review)
+            continue
+        new.append(_NewPlan(household, review, plan, found, digest, previous))
+
+    # Unchanged data: the review that computed the plan that stands (none found: a review
+    # that reuses it is written, as for a queued one).
+    computing = (
+        {
+            r.plan_id: r
+            for r in Review.objects.filter(plan__in=list(unchanged.values()), reused=False)
+        }
+        if unchanged
+        else {}
+    )
+    for pk, plan in unchanged.items():
+        review = computing.get(plan.pk)
+        if review is not None:
+            out[pk] = Reviewed(review, PlanChange.UNCHANGED)
+            continue
+        review = Review(
+            firm_id=plan.firm_id,
+            household=locked[pk],
+            tax_year=tax_year,
+            as_of=as_of,
+            requested_by=requested_by,
+            plan=plan,
+            reused=True,
+            status=ReviewStatus.DONE,
+            started=timezone.now(),
             finished=timezone.now(),
         )
-    if current is not None and current.inputs_hash == inputs.digest:
-        computed = current.reviews.filter(reused=False).first()
-        if computed is not None:
-            return computed
-    review = _new_review(
-        locked, tax_year, as_of, requested_by, status=ReviewStatus.RUNNING, started=timezone.now()
-    )
-    try:
-        with transaction.atomic():
-            _complete(review, locked, inputs, current)
-    except (CaseError, EngineError, ValueError) as error:
-        review.status, review.error, review.finished = (
-            ReviewStatus.FAILED,
-            str(error),
-            timezone.now(),
-        )
-        review.inputs, review.inputs_hash = inputs.snapshot, inputs.digest
-        review.save()
-    return review
+        _fill_inputs(review, loaded[pk], plan.inputs_hash)  # type: ignore[arg-type]
+        reused.append((review, plan))
 
-
-def review_request(*, household: Household, user: Actor) -> Review:
-    """Queue a review of ``household`` for today (the "Run review now" button); a review of it
-    already queued or running is returned instead of a second one."""
-    with transaction.atomic():
-        if not scoping.can_start_review(user, household):
-            raise PermissionDenied("You may not run reviews for this household.")
-        Household.objects.select_for_update().get(pk=household.pk)
-        pending = Review.objects.filter(
-            household=household,
-            status__in=(ReviewStatus.QUEUED, ReviewStatus.RUNNING),
-            created__gte=timezone.now() - STALE_REVIEW,
-        ).first()
-        if pending is not None:
-            return pending
-        as_of = timezone.localdate()
-        advisor = user if isinstance(user, Advisor) else None
-        review = _new_review(household, as_of.year, as_of, advisor)
-        from taxlogic.tasks import review_household
-
-        review_household.delay_on_commit(review.pk)
-    return review
-
-
-def review_execute(*, review_id: int) -> Review:
-    """Run a queued review (the task's body): idempotent, a finished review is left as it is.
-    Marked running in a transaction of its own so that the page can show it."""
-    with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review_id)
-        if review.status in (ReviewStatus.DONE, ReviewStatus.FAILED):
-            return review
-        review.status, review.started = ReviewStatus.RUNNING, timezone.now()
-        review.save(update_fields=["status", "started"])
-    try:
-        with transaction.atomic():
-            household = Household.objects.select_for_update().get(pk=review.household_id)
-            review = Review.objects.select_for_update().get(pk=review_id)
-            inputs = household_inputs(household, tax_year=review.tax_year, as_of=review.as_of)
-            _complete(review, household, inputs, _current_plan(household, review.tax_year))
-    except (ValidationError, CaseError, EngineError, ValueError) as error:
-        message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return _fail(review_id, message)
-    except Exception as error:
-        log.exception("review %s failed", review_id)
-        return _fail(review_id, f"Unexpected error: {error}")
-    return review
-
-
-def _fail(review_id: int, message: str) -> Review:
-    with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review_id)
-        review.status, review.error, review.finished = ReviewStatus.FAILED, message, timezone.now()
-        review.save(update_fields=["status", "error", "finished"])
+    changes = _save_plans(new) if new else {}
+    _save_reviews([r for r, _ in reused] + [n.review for n in new] + failed)
+    for review, plan in reused:
+        out[review.household_id] = Reviewed(review, PlanChange.UNCHANGED)
+        _emit_ready(review, plan)
+    for n in new:
+        out[n.household.pk] = Reviewed(n.review, changes[n.household.pk])
+        _emit_ready(n.review, n.review.plan)
+    for review in failed:
+        out[review.household_id] = Reviewed(review)
         _emit(
             review.firm_id,
             WebhookEvent.REVIEW_FAILED,
             {
                 "review": str(review.public_id),
-                "household": str(review.household.public_id),
-                "error": message,
+                "household": str(locked[review.household_id].public_id),
+                "error": review.error,
             },
         )
-    return review
+    return out
 
 
-def _current_plan(household: Household, tax_year: int) -> ActionPlan | None:
-    return ActionPlan.objects.filter(
-        household=household, tax_year=tax_year, is_current=True
-    ).first()
-
-
-def _complete(
-    review: Review, household: Household, inputs: Inputs, current: ActionPlan | None
-) -> None:
-    """Finish a running review: reuse the current plan when the inputs are unchanged, else plan,
-    save the plan and its recommendations, and retire the old plan (carrying its decisions)."""
-    digest = inputs.digest
-    review.inputs, review.inputs_hash, review.engine_version = (
-        inputs.snapshot,
-        digest,
-        ENGINE_VERSION,
-    )
+def _fill_inputs(review: Review, inputs: Inputs, digest: str) -> None:
+    review.inputs, review.inputs_hash = inputs.snapshot, digest
+    review.engine_version = ENGINE_VERSION
     review.policy = inputs.snapshot["case"]["policy"]
-    if current is not None and current.inputs_hash == digest:
-        review.plan, review.reused = current, True
-    else:
-        plan = plan_from_snapshot(inputs.snapshot)
-        if current is not None:
-            current.is_current, current.superseded = False, timezone.now()
-            current.save(update_fields=["is_current", "superseded"])
-        review.plan = _save_plan(household, plan, inputs, digest, previous=current)
-    review.status, review.finished = ReviewStatus.DONE, timezone.now()
-    review.save()
+
+
+def _save_reviews(reviews: list[Review]) -> None:
+    """Insert the new reviews in one statement; save the queued ones that were filled in."""
+    queued = [r for r in reviews if r.pk is not None]
+    Review.objects.bulk_create([r for r in reviews if r.pk is None])
+    for review in queued:
+        review.save()
+
+
+def _emit_ready(review: Review, plan: ActionPlan) -> None:
     _emit(
-        household.firm_id,
+        review.firm_id,
         WebhookEvent.ACTION_PLAN_READY,
         {
             "review": str(review.public_id),
-            "plan": str(review.plan.public_id),
-            "household": str(household.public_id),
+            "plan": str(plan.public_id),
+            "household": str(review.household.public_id),
             "tax_year": review.tax_year,
             "as_of": review.as_of.isoformat(),
-            "harvest_loss": f"{review.plan.harvest_loss:.2f}",
-            "tax_saved": f"{review.plan.tax_saved:.2f}",
+            "harvest_loss": f"{plan.harvest_loss:.2f}",
+            "tax_saved": f"{plan.tax_saved:.2f}",
             "reused": review.reused,
         },
     )
 
 
-def _save_plan(
-    household: Household,
-    plan: Plan,
-    inputs: Inputs,
-    digest: str,
-    *,
-    previous: ActionPlan | None,
-) -> ActionPlan:
-    result = plan.to_json()
-    result["labels"] = inputs.snapshot["planner"]["labels"]
-    saved = ActionPlan.objects.create(
-        firm_id=household.firm_id,
-        household=household,
-        tax_year=plan.tax_year,
-        as_of=plan.as_of,
-        inputs_hash=digest,
-        engine_version=ENGINE_VERSION,
-        harvest_loss=plan.harvest_loss,
-        tax_before=plan.tax_before,
-        tax_after=plan.tax_after,
-        tax_saved=plan.tax_saved,
-        result=result,
+def _recommendation_key(r: Recommendation) -> tuple[Any, ...]:
+    return (r.kind, r.account_id, r.security_id, r.lot_id, r.quantity, r.replacement_id)
+
+
+def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
+    """Save the new plans with their recommendations (one statement each for all of them),
+    retire the plans they replace and carry those plans' decisions over; link each review to
+    its plan. Returns each household's ``PlanChange``."""
+    now = timezone.now()
+    previous = [n.previous.pk for n in new if n.previous is not None]
+    before: dict[int, list[Recommendation]] = {}
+    if previous:
+        ActionPlan.objects.filter(pk__in=previous).update(is_current=False, superseded=now)
+        for r in Recommendation.objects.filter(plan_id__in=previous).order_by(
+            "plan_id", "position"
+        ):
+            before.setdefault(r.plan_id, []).append(r)
+    plans: list[ActionPlan] = []
+    recommendations: list[Recommendation] = []
+    carried: list[tuple[Recommendation, Recommendation, ActionPlan]] = []
+    changes: dict[int, str] = {}
+    for n in new:
+        result = n.plan.to_json()
+        result["labels"] = n.inputs.snapshot["planner"]["labels"]
+        saved = ActionPlan(
+            firm_id=n.household.firm_id,
+            household=n.household,
+            tax_year=n.plan.tax_year,
+            as_of=n.plan.as_of,
+            inputs_hash=n.digest,
+            engine_version=ENGINE_VERSION,
+            harvest_loss=n.plan.harvest_loss,
+            tax_before=n.plan.tax_before,
+            tax_after=n.plan.tax_after,
+            tax_saved=n.plan.tax_saved,
+            result=result,
+        )
+        rows = _recommendations(n, saved, result)
+        old = before.get(n.previous.pk, []) if n.previous is not None else []
+        if old:
+            # Approvals and dismissals of the plan being replaced carry over to the same
+            # recommendation in the new one, and the log says so.
+            decided = {
+                _recommendation_key(r): r
+                for r in old
+                if r.status in (RecommendationStatus.APPROVED, RecommendationStatus.DISMISSED)
+            }
+            for r in rows:
+                was = decided.get(_recommendation_key(r))
+                if was is not None:
+                    r.status, r.decided_by_id = was.status, was.decided_by_id
+                    r.decided_at, r.decision_reason = was.decided_at, was.decision_reason
+                    carried.append((r, was, n.previous))  # type: ignore[arg-type]
+        saved.status = _plan_status({r.status for r in rows})
+        if n.previous is None:
+            changes[n.household.pk] = PlanChange.NEW
+        elif {_recommendation_key(r) for r in old} != {_recommendation_key(r) for r in rows}:
+            changes[n.household.pk] = PlanChange.CHANGED
+        else:
+            changes[n.household.pk] = PlanChange.UPDATED
+        plans.append(saved)
+        recommendations.extend(rows)
+        n.review.plan = saved
+        n.review.status, n.review.finished = ReviewStatus.DONE, timezone.now()
+    ActionPlan.objects.bulk_create(plans)
+    Recommendation.objects.bulk_create(recommendations)
+    RecommendationDecision.objects.bulk_create(
+        [
+            RecommendationDecision(
+                firm_id=r.firm_id,
+                household_id=r.household_id,
+                recommendation=r,
+                decision=Decision.CARRY,
+                from_status=RecommendationStatus.OPEN,
+                to_status=was.status,
+                reason=f"Decided on the plan of {plan.as_of:%Y-%m-%d}: {was.decision_reason}"
+                if was.decision_reason
+                else f"Decided on the plan of {plan.as_of:%Y-%m-%d}.",
+                decided_by_id=was.decided_by_id,
+                decided_at=now,
+            )
+            for r, was, plan in carried
+        ]
     )
-    prices = inputs.snapshot["case"]["prices"]
+    return changes
+
+
+def _recommendations(
+    n: _NewPlan, saved: ActionPlan, result: dict[str, Any]
+) -> list[Recommendation]:
+    prices = n.inputs.snapshot["case"]["prices"]
+    inputs = n.inputs
     rows = []
     for position, (r, stored) in enumerate(
-        zip(plan.recommendations, result["recommendations"], strict=True), start=1
+        zip(n.plan.recommendations, result["recommendations"], strict=True), start=1
     ):
         rows.append(
             Recommendation(
-                firm_id=household.firm_id,
-                household=household,
+                firm_id=n.household.firm_id,
+                household=n.household,
                 plan=saved,
                 position=position,
                 kind=r.step.value,
@@ -671,67 +866,98 @@ def _save_plan(
                 },
             )
         )
-    Recommendation.objects.bulk_create(rows)
-    if previous is not None:
-        _carry_decisions(previous, saved)
-    _refresh_status(saved)
-    return saved
+    return rows
 
 
-def _recommendation_key(r: Recommendation) -> tuple[Any, ...]:
-    return (r.kind, r.account_id, r.security_id, r.lot_id, r.quantity, r.replacement_id)
-
-
-def _carry_decisions(previous: ActionPlan, plan: ActionPlan) -> None:
-    """Approvals and dismissals of the plan being replaced carry over to the same
-    recommendation in the new one, and the log says so."""
-    decided = {
-        _recommendation_key(r): r
-        for r in previous.recommendations.filter(
-            status__in=(RecommendationStatus.APPROVED, RecommendationStatus.DISMISSED)
-        )
-    }
-    if not decided:
-        return
-    log_rows = []
-    for r in plan.recommendations.all():
-        old = decided.get(_recommendation_key(r))
-        if old is None:
-            continue
-        r.status, r.decided_by_id, r.decided_at = old.status, old.decided_by_id, old.decided_at
-        r.decision_reason = old.decision_reason
-        r.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-        log_rows.append(
-            RecommendationDecision(
-                firm_id=r.firm_id,
-                household_id=r.household_id,
-                recommendation=r,
-                decision=Decision.CARRY,
-                from_status=RecommendationStatus.OPEN,
-                to_status=old.status,
-                reason=f"Decided on the plan of {previous.as_of:%Y-%m-%d}: {old.decision_reason}"
-                if old.decision_reason
-                else f"Decided on the plan of {previous.as_of:%Y-%m-%d}.",
-                decided_by_id=old.decided_by_id,
-                decided_at=timezone.now(),
-            )
-        )
-    RecommendationDecision.objects.bulk_create(log_rows)
+def _plan_status(statuses: set[str]) -> str:
+    if not statuses:
+        return PlanStatus.NOTHING
+    if RecommendationStatus.OPEN in statuses:
+        return PlanStatus.OPEN
+    if RecommendationStatus.APPROVED in statuses:
+        return PlanStatus.DECIDED
+    return PlanStatus.DONE
 
 
 def _refresh_status(plan: ActionPlan) -> None:
-    statuses = set(plan.recommendations.values_list("status", flat=True))
-    if not statuses:
-        status = PlanStatus.NOTHING
-    elif RecommendationStatus.OPEN in statuses:
-        status = PlanStatus.OPEN
-    elif RecommendationStatus.APPROVED in statuses:
-        status = PlanStatus.DECIDED
-    else:
-        status = PlanStatus.DONE
+    status = _plan_status(set(plan.recommendations.values_list("status", flat=True)))
     if plan.status != status:
         plan.status = status
         plan.save(update_fields=["status"])
+
+
+def review_request(*, household: Household, user: Actor) -> Review:
+    """Queue a review of ``household`` for today (the "Run review now" button); a review of it
+    already queued or running is returned instead of a second one."""
+    with transaction.atomic():
+        if not scoping.can_start_review(user, household):
+            raise PermissionDenied("You may not run reviews for this household.")
+        Household.objects.select_for_update().get(pk=household.pk)
+        pending = Review.objects.filter(
+            household=household,
+            status__in=(ReviewStatus.QUEUED, ReviewStatus.RUNNING),
+            created__gte=timezone.now() - STALE_REVIEW,
+        ).first()
+        if pending is not None:
+            return pending
+        as_of = timezone.localdate()
+        advisor = user if isinstance(user, Advisor) else None
+        review = Review.objects.create(
+            firm_id=household.firm_id,
+            household=household,
+            tax_year=as_of.year,
+            as_of=as_of,
+            requested_by=advisor,
+        )
+        from taxlogic.tasks import review_household
+
+        review_household.delay_on_commit(review.pk)
+    return review
+
+
+def review_execute(*, review_id: int) -> Review:
+    """Run a queued review (the task's body): idempotent, a finished review is left as it is.
+    Marked running in a transaction of its own so that the page can show it."""
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review_id)
+        if review.status in (ReviewStatus.DONE, ReviewStatus.FAILED):
+            return review
+        review.status, review.started = ReviewStatus.RUNNING, timezone.now()
+        review.save(update_fields=["status", "started"])
+    try:
+        with transaction.atomic():
+            review = (
+                Review.objects.select_for_update().select_related("household").get(pk=review_id)
+            )
+            household = review.household
+            reviewed = households_review(
+                households=[household],
+                tax_year=review.tax_year,
+                as_of=review.as_of,
+                requested_by=review.requested_by,
+                queued={household.pk: review},
+            )
+    except Exception as error:
+        log.exception("review %s failed", review_id)
+        return _fail(review_id, f"Unexpected error: {error}")
+    return reviewed[household.pk].review
+
+
+def _fail(review_id: int, message: str) -> Review:
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review_id)
+        review.status, review.error, review.finished = ReviewStatus.FAILED, message, timezone.now()
+        review.save(update_fields=["status", "error", "finished"])
+        _emit(
+            review.firm_id,
+            WebhookEvent.REVIEW_FAILED,
+            {
+                "review": str(review.public_id),
+                "household": str(review.household.public_id),
+                "error": message,
+            },
+        )
+    return review
 
 
 # --- decisions --------------------------------------------------------------------------------

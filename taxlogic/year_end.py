@@ -50,11 +50,9 @@ from advisors.models import Advisor, Firm, Role, Team
 from clients.models import Account, Household, Person, TaxLot, TaxProfile, Transaction
 from taxlogic import services
 from taxlogic.models import (
-    ActionPlan,
     HarvestSettings,
     HouseholdRunStatus,
     PlanChange,
-    Recommendation,
     Review,
     ReviewStatus,
     RunStatus,
@@ -271,7 +269,8 @@ class ChunkOutcome:
 
 
 def year_end_chunk_run(*, run_id: int, household_ids: list[int]) -> ChunkOutcome:
-    """Review the run's households among ``household_ids`` that are still pending."""
+    """Review the run's households among ``household_ids`` that are still pending: those never
+    tried together (``_review_batch``), the rest, and any the batch gives back, one by one."""
     outcome = ChunkOutcome()
     run = YearEndRun.objects.select_related("started_by").filter(pk=run_id).first()
     if run is None or run.status == RunStatus.COMPLETED:
@@ -280,14 +279,25 @@ def year_end_chunk_run(*, run_id: int, household_ids: list[int]) -> ChunkOutcome
     YearEndRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING, started=now
     )
-    pending = set(
+    pending = dict(
         YearEndHousehold.objects.filter(
             run_id=run_id, household_id__in=household_ids, status=HouseholdRunStatus.PENDING
-        ).values_list("household_id", flat=True)
+        ).values_list("household_id", "attempts")
     )
-    for position, household_id in enumerate(household_ids):
-        if household_id not in pending:
-            continue
+    fresh = [h for h in household_ids if pending.get(h) == 0]
+    one_by_one = {h for h in household_ids if pending.get(h, 0) > 0}
+    if len(fresh) > 1:
+        try:
+            one_by_one.update(_review_batch(run, fresh))
+        except SoftTimeLimitExceeded:
+            # Out of time, the batch's work rolled back: a fresh task takes them all, one by
+            # one (each has used an attempt).
+            outcome.rest = [h for h in household_ids if h in pending]
+            return outcome
+    else:
+        one_by_one.update(fresh)
+    queue = [h for h in household_ids if h in one_by_one]
+    for position, household_id in enumerate(queue):
         try:
             attempts = _review_household(run, household_id)
         except _OutOfTime as out:
@@ -295,15 +305,105 @@ def year_end_chunk_run(*, run_id: int, household_ids: list[int]) -> ChunkOutcome
             if out.attempts:
                 outcome.retry.append(household_id)
                 outcome.retry_in = max(outcome.retry_in, _backoff(out.attempts))
-            outcome.rest = [h for h in household_ids[position + 1 :] if h in pending]
+            outcome.rest = queue[position + 1 :]
             break
         except SoftTimeLimitExceeded:
-            outcome.rest = [h for h in household_ids[position:] if h in pending]
+            outcome.rest = queue[position:]
             break
         if attempts:
             outcome.retry.append(household_id)
             outcome.retry_in = max(outcome.retry_in, _backoff(attempts))
     return outcome
+
+
+def _review_batch(run: YearEndRun, household_ids: list[int]) -> list[int]:
+    """Review households never tried before together: their attempt is counted in a committed
+    transaction first, then all are reviewed, settled and counted in one transaction (a few
+    statements for the whole batch, where one by one takes a dozen per household). Returns the
+    households to review one by one instead: all of them when the batch failed (rolled back,
+    its attempt given back, so that the household at fault fails alone); none otherwise.
+
+    A worker that dies in the middle leaves them pending with one attempt used: the chunk's
+    next delivery reviews them one by one, so a household that kills its worker is given up
+    after ``MAX_ATTEMPTS`` without taking the others down with it."""
+    rows = YearEndHousehold.objects.filter(run_id=run.pk, household_id__in=household_ids)
+    with transaction.atomic():
+        claimed = list(
+            rows.select_for_update(skip_locked=True)
+            .filter(status=HouseholdRunStatus.PENDING, attempts=0)
+            .values_list("household_id", flat=True)
+        )
+        rows.filter(household_id__in=claimed).update(
+            attempts=F("attempts") + 1, started=timezone.now()
+        )
+    if not claimed:
+        return []
+    try:
+        with transaction.atomic():
+            _review_batch_locked(run, claimed)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as error:
+        log.warning(
+            "year-end run %s: a batch of %s households failed (%s): reviewing them one by one",
+            run.pk,
+            len(claimed),
+            _describe(error),
+        )
+        _reset_connection_if_broken()
+        try:
+            rows.filter(
+                household_id__in=claimed, status=HouseholdRunStatus.PENDING, attempts__gt=0
+            ).update(attempts=F("attempts") - 1)
+        except TRANSIENT:
+            _reset_connection_if_broken()  # the attempt stays counted: no harm
+        return claimed
+    return []
+
+
+def _review_batch_locked(run: YearEndRun, household_ids: list[int]) -> None:
+    rows = list(
+        YearEndHousehold.objects.select_for_update()
+        .filter(run_id=run.pk, household_id__in=household_ids, status=HouseholdRunStatus.PENDING)
+        .order_by("household_id")
+    )
+    if not rows:
+        return
+    households = {
+        h.pk: h
+        for h in Household.objects.select_for_update()
+        .filter(pk__in=[r.household_id for r in rows])
+        .order_by("pk")
+    }
+    settled: list[tuple[YearEndHousehold, str, Review | None, str, str]] = []
+    members = []
+    for row in rows:
+        household = households[row.household_id]
+        if _left_the_run(run, household):
+            settled.append((row, HouseholdRunStatus.SKIPPED, None, "", _LEFT))
+        else:
+            members.append(household)
+    reviewed = services.households_review(
+        households=members, tax_year=run.tax_year, as_of=run.as_of, requested_by=run.started_by
+    )
+    for row in rows:
+        found = reviewed.get(row.household_id)
+        if found is None:
+            continue
+        if found.review.status != ReviewStatus.DONE:
+            settled.append((row, HouseholdRunStatus.FAILED, found.review, "", found.review.error))
+        else:
+            settled.append((row, HouseholdRunStatus.DONE, found.review, found.change, ""))
+    _settle_many(run, settled)
+
+
+_LEFT = "No longer in the run's team."
+
+
+def _left_the_run(run: YearEndRun, household: Household) -> bool:
+    return household.firm_id != run.firm_id or bool(
+        run.team_id and household.team_id != run.team_id
+    )
 
 
 class _OutOfTime(Exception):
@@ -393,39 +493,19 @@ def _fail(run: YearEndRun, household_id: int, message: str) -> None:
 def _review_locked(run: YearEndRun, row: YearEndHousehold) -> None:
     """The review of a pending, locked row, and its settlement, in the caller's transaction."""
     household = Household.objects.select_for_update().get(pk=row.household_id)
-    if household.firm_id != run.firm_id or (run.team_id and household.team_id != run.team_id):
-        _settle(run, row, HouseholdRunStatus.SKIPPED, error="No longer in the run's team.")
+    if _left_the_run(run, household):
+        _settle(run, row, HouseholdRunStatus.SKIPPED, error=_LEFT)
         return
-    before = (
-        ActionPlan.objects.filter(household=household, tax_year=run.tax_year, is_current=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    review = services.household_review_run(
-        household=household, tax_year=run.tax_year, as_of=run.as_of, requested_by=run.started_by
-    )
-    if review.status != ReviewStatus.DONE:
-        _settle(run, row, HouseholdRunStatus.FAILED, review=review, error=review.error)
+    found = services.households_review(
+        households=[household],
+        tax_year=run.tax_year,
+        as_of=run.as_of,
+        requested_by=run.started_by,
+    )[household.pk]
+    if found.review.status != ReviewStatus.DONE:
+        _settle(run, row, HouseholdRunStatus.FAILED, review=found.review, error=found.review.error)
         return
-    _settle(run, row, HouseholdRunStatus.DONE, review=review, change=_change(before, review))
-
-
-def _recommendation_keys(plan_id: int) -> set[tuple[object, ...]]:
-    return set(
-        Recommendation.objects.filter(plan_id=plan_id).values_list(
-            "kind", "account_id", "security_id", "lot_id", "quantity", "replacement_id"
-        )
-    )
-
-
-def _change(before: int | None, review: Review) -> str:
-    if before is None:
-        return PlanChange.NEW
-    if review.plan_id == before:
-        return PlanChange.UNCHANGED
-    if _recommendation_keys(before) != _recommendation_keys(review.plan_id):
-        return PlanChange.CHANGED
-    return PlanChange.UPDATED
+    _settle(run, row, HouseholdRunStatus.DONE, review=found.review, change=found.change)
 
 
 def _settle(
@@ -458,6 +538,31 @@ def _settle(
         pk=run.pk, status__in=_ACTIVE, total=F("done") + F("failed") + F("skipped")
     ).update(status=RunStatus.COMPLETED, finished=now)
     return True
+
+
+def _settle_many(
+    run: YearEndRun, settled: list[tuple[YearEndHousehold, str, Review | None, str, str]]
+) -> None:
+    """``_settle`` for a batch of pending rows the caller holds locked: one statement for the
+    rows, one for the counts."""
+    if not settled:
+        return
+    now = timezone.now()
+    counts = {"done": 0, "failed": 0, "skipped": 0, "changed": 0}
+    for row, status, review, change, error in settled:
+        row.status, row.review, row.change = status, review, change
+        row.error, row.finished = error[:ERROR_LENGTH], now
+        counts[_COUNTER[HouseholdRunStatus(status)]] += 1
+        counts["changed"] += change in (PlanChange.CHANGED, PlanChange.NEW)
+    YearEndHousehold.objects.bulk_update(
+        [s[0] for s in settled], ["status", "review", "change", "error", "finished"]
+    )
+    bump: dict[str, object] = {name: F(name) + n for name, n in counts.items() if n}
+    bump["progressed"] = now
+    YearEndRun.objects.filter(pk=run.pk).update(**bump)
+    YearEndRun.objects.filter(
+        pk=run.pk, status__in=_ACTIVE, total=F("done") + F("failed") + F("skipped")
+    ).update(status=RunStatus.COMPLETED, finished=now)
 
 
 # --- the schedule -----------------------------------------------------------------------------

@@ -180,16 +180,17 @@ def test_a_household_reviewed_outside_the_run_meanwhile_is_not_doubled(
 
 
 def _failing(times: int, error: BaseException, household_id: int) -> Callable[..., Any]:
-    """The review service, raising ``error`` the first ``times`` times it sees the household."""
-    real = services.household_review_run
+    """The review service, raising ``error`` the first ``times`` times it is given the household
+    (alone, or in a batch with others: the batch fails, then each is reviewed alone)."""
+    real = services.households_review
     calls = {"n": 0}
 
-    def review(*, household: Household, **kwargs: Any) -> Review:
-        if household.pk == household_id:
+    def review(*, households: list[Household], **kwargs: Any) -> dict[int, Any]:
+        if any(h.pk == household_id for h in households):
             calls["n"] += 1
             if calls["n"] <= times:
                 raise error
-        return real(household=household, **kwargs)
+        return real(households=households, **kwargs)
 
     return review
 
@@ -201,8 +202,9 @@ def test_a_transient_failure_is_retried_with_back_off(
     start_run: Callable[..., YearEndRun],
 ) -> None:
     first = households["advisor"]
-    failing = _failing(2, OperationalError("gone"), first.pk)
-    monkeypatch.setattr(services, "household_review_run", failing)
+    # The batch of four fails, the others are reviewed alone; it fails twice more alone.
+    failing = _failing(3, OperationalError("gone"), first.pk)
+    monkeypatch.setattr(services, "households_review", failing)
     queued: list[tuple[Any, Any]] = []
     from taxlogic.tasks import year_end_chunk
 
@@ -231,14 +233,8 @@ def test_a_poison_household_gets_three_attempts_then_fails_and_the_run_completes
     start_run: Callable[..., YearEndRun],
 ) -> None:
     poison = households["teammate"].pk
-    real = services.household_review_run
-
-    def review(*, household: Household, **kwargs: Any) -> Review:
-        if household.pk == poison:
-            raise OperationalError("server closed the connection unexpectedly")
-        return real(household=household, **kwargs)
-
-    monkeypatch.setattr(services, "household_review_run", review)
+    review = _failing(99, OperationalError("server closed the connection unexpectedly"), poison)
+    monkeypatch.setattr(services, "households_review", review)
     run = start_run(firm_a)
     assert assert_run_exact(run) == {"done": 3, "failed": 1}
     row = run.households.get(household_id=poison)
@@ -266,8 +262,8 @@ def test_an_unexpected_error_fails_the_household_at_once(
     monkeypatch: pytest.MonkeyPatch,
     start_run: Callable[..., YearEndRun],
 ) -> None:
-    failing = _failing(1, KeyError("lot"), households["advisor"].pk)
-    monkeypatch.setattr(services, "household_review_run", failing)
+    failing = _failing(2, KeyError("lot"), households["advisor"].pk)  # in the batch, then alone
+    monkeypatch.setattr(services, "households_review", failing)
     run = start_run(firm_a)
     assert assert_run_exact(run) == {"done": 3, "failed": 1}
     row = run.households.get(status="failed")
@@ -280,12 +276,23 @@ def test_the_soft_time_limit_hands_the_rest_of_the_chunk_on(
     run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
     ids = _chunk(run)
     failing = _failing(9, SoftTimeLimitExceeded(), ids[0])
-    monkeypatch.setattr(services, "household_review_run", failing)
+    monkeypatch.setattr(services, "households_review", failing)
+    # Out of time in the batch: nothing of it is kept, the whole chunk is handed on, and each
+    # household has used an attempt.
     outcome = year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids)
-    assert outcome.retry == ids[:1] and outcome.rest == ids[1:]
-    assert outcome.retry_in >= 10
+    assert outcome.rest == ids and outcome.retry == []
     assert_run_exact(run, finished=False)
-    assert run.households.get(household_id=ids[0]).attempts == 1
+    assert set(run.households.values_list("attempts", flat=True)) == {1}
+    assert not ActionPlan.objects.filter(firm=firm_a).exists()
+    # The next task reviews them one by one: out of time on the first, it is retried after a
+    # back-off and the rest go on at once.
+    outcome = year_end.year_end_chunk_run(run_id=run.pk, household_ids=outcome.rest)
+    assert outcome.retry == ids[:1] and outcome.rest == ids[1:]
+    assert outcome.retry_in >= 60
+    assert run.households.get(household_id=ids[0]).attempts == 2
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=outcome.rest)
+    assert_run_exact(run, finished=False)
+    assert run.households.filter(status="done").count() == 3
 
 
 def test_resume_queues_only_what_is_pending(

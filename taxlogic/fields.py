@@ -1,0 +1,64 @@
+"""Big JSON documents (a review's inputs, a plan's result) stored compressed.
+
+A 300-lot household's inputs are about 80 KB of JSON and its plan as much again. As ``jsonb``
+each is parsed, re-encoded and TOAST-compressed by PostgreSQL on every write, which made those
+two columns most of the cost of a year-end review. Nothing ever queries inside them, so they
+are stored as their canonical JSON (sorted keys, no spaces, UTF-8), zlib-compressed, in a
+binary column: a fifth of the size, and no work for the database. Reading gives the JSON value
+back (dicts and lists), as a JSONField would.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from django.db import models
+
+LEVEL = 1  # zlib's fastest: most of the gain for a fraction of the time
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one encoding of a JSON value: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class EncodedJSON(dict):
+    """A JSON object together with its canonical encoding, worked out once: what is hashed and
+    what a ``CompressedJSONField`` stores. Treat it as read-only (the encoding is not redone)."""
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        super().__init__(value)
+        self.encoded = canonical_json(value)
+
+
+class CompressedJSONField(models.BinaryField):
+    """A JSON value stored as zlib-compressed canonical JSON (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        return json.loads(zlib.decompress(value))
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value)  # serialized (value_to_string), e.g. a fixture
+        if isinstance(value, bytes | memoryview):
+            return json.loads(zlib.decompress(value))
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        encoded = value.encoded if isinstance(value, EncodedJSON) else canonical_json(value)
+        return zlib.compress(encoded, LEVEL)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return canonical_json(self.value_from_object(obj)).decode()
