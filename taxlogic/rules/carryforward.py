@@ -86,6 +86,7 @@ def schedule_d(
     carryforward_in_long: Decimal,
     filing_status: str,
     taxable_income_before_capital: Decimal | None,
+    explain: bool = True,
 ) -> ScheduleD:
     """Net the year by character and carry the unused loss over: IRC §§1211(b), 1212(b), 1222.
 
@@ -95,7 +96,8 @@ def schedule_d(
     to next year follows the Capital Loss Carryover Worksheet lines 1–13 exactly, whose line 1 is
     taxable income after the line 21 deduction, negative if it would be a loss
     (``taxable_income_before_capital`` − line 21). ``taxable_income_before_capital`` of ``None``
-    means taxable income is large enough that the whole deduction is used.
+    means taxable income is large enough that the whole deduction is used. With ``explain``
+    false the reasons are left out (the same figures, for a comparison nobody reads).
     """
     status = parse_filing_status(filing_status)
     if carryforward_in_short < 0 or carryforward_in_long < 0:
@@ -115,7 +117,9 @@ def schedule_d(
             carryforward_short=ZERO,
             carryforward_long=ZERO,
             worksheet={},
-            reasons=(_no_net_loss_reason(line_7=line_7, line_15=line_15, line_16=line_16),),
+            reasons=(_no_net_loss_reason(line_7=line_7, line_15=line_15, line_16=line_16),)
+            if explain
+            else (),
         )
 
     net_loss = -line_16
@@ -128,16 +132,20 @@ def schedule_d(
     )
     carry_short = worksheet.get(8, ZERO)
     carry_long = worksheet.get(13, ZERO)
-    reasons = _loss_reasons(
-        status=status,
-        line_7=line_7,
-        line_15=line_15,
-        limit=limit,
-        deduction=deduction,
-        worksheet=worksheet,
-        carry_short=carry_short,
-        carry_long=carry_long,
-        income_given=taxable_income_before_capital is not None,
+    reasons = (
+        ()
+        if not explain
+        else _loss_reasons(
+            status=status,
+            line_7=line_7,
+            line_15=line_15,
+            limit=limit,
+            deduction=deduction,
+            worksheet=worksheet,
+            carry_short=carry_short,
+            carry_long=carry_long,
+            income_given=taxable_income_before_capital is not None,
+        )
     )
     return ScheduleD(
         short_term=line_7,

@@ -8,7 +8,7 @@ fails for a reason the case could have caused.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -340,112 +340,220 @@ def _parse_accounts(
     return tuple(accounts)
 
 
+# --- the common case at speed --------------------------------------------------------------
+# A year-end review parses a few hundred lots per household. ``_quick_lot`` and ``_quick_trade``
+# take the common, well-formed entry (every field a string of the expected shape) without
+# building a path for each field; anything else, or anything they are unsure of, returns None
+# and goes the careful way, which accepts the same entries and names what is wrong with the
+# rest. A test holds both ways to the same result.
+
+_HOW_OF = {h.value: h for h in How}
+_ACTION_OF = {a.value: a for a in Action}
+
+
+def _quick_number(text: object) -> Decimal | None:
+    if type(text) is not str:
+        return None
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _quick_quantity(text: object) -> Decimal | None:
+    quantity = _quick_number(text)
+    if quantity is None or not ZERO < quantity < MAX_QUANTITY:
+        return None
+    exponent = quantity.as_tuple().exponent
+    return quantity if isinstance(exponent, int) and -exponent <= MAX_PLACES else None
+
+
+def _quick_money(text: object) -> Decimal | None:
+    amount = _quick_number(text)
+    if amount is None or not ZERO <= amount < MAX_MONEY:
+        return None
+    return to_cents(amount)
+
+
+def _quick_date(text: object) -> date | None:
+    if type(text) is not str or len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _quick_text(value: object) -> str | None:
+    return value if type(value) is str and value.strip() else None
+
+
+def _quick_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Lot | None:
+    if type(item) is not dict:
+        return None
+    lot_id = _quick_text(item.get("id"))
+    account = _quick_text(item.get("account"))
+    symbol = _quick_text(item.get("symbol"))
+    how_value = item.get("how", "purchase")
+    how = _HOW_OF.get(how_value) if type(how_value) is str else None
+    if lot_id is None or lot_id in ids or account not in accounts or symbol is None:
+        return None
+    if how is None or how is How.GIFT:
+        return None
+    quantity = _quick_quantity(item.get("quantity"))
+    basis = _quick_money(item.get("basis"))
+    acquired = _quick_date(item.get("acquired"))
+    if quantity is None or basis is None or acquired is None:
+        return None
+    ids[lot_id] = f"lots[{index}].id"
+    return Lot(lot_id, account, symbol, quantity, basis, acquired, how, None, index)  # type: ignore[arg-type]
+
+
+def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Trade | None:
+    if type(item) is not dict:
+        return None
+    trade_id = _quick_text(item.get("id"))
+    account = _quick_text(item.get("account"))
+    symbol = _quick_text(item.get("symbol"))
+    action_value = item.get("action")
+    action = _ACTION_OF.get(action_value) if type(action_value) is str else None
+    if trade_id is None or trade_id in ids or account not in accounts or symbol is None:
+        return None
+    if action is None:
+        return None
+    when = _quick_date(item.get("date"))
+    quantity = _quick_quantity(item.get("quantity"))
+    amount = _quick_money(item.get("amount"))
+    if when is None or quantity is None or amount is None:
+        return None
+    requests: tuple[LotRequest, ...] = ()
+    named = item.get("lots")
+    if named is not None:
+        if action is not Action.SELL or type(named) is not list or len(named) != 1:
+            return None
+        request = named[0]
+        if type(request) is not dict:
+            return None
+        lot = _quick_text(request.get("lot"))
+        take = _quick_quantity(request.get("quantity"))
+        if lot is None or take is None or take != quantity:
+            return None
+        requests = (LotRequest(lot, take),)
+    ids[trade_id] = f"transactions[{index}].id"
+    return Trade(trade_id, account, when, action, symbol, quantity, amount, requests, index)  # type: ignore[arg-type]
+
+
 def _parse_lots(value: object, accounts: set[str], ids: dict[str, str]) -> tuple[Lot, ...]:
     if value is None:
         return ()
-    lots: list[Lot] = []
-    for index, item in enumerate(_list(value, "lots")):
-        path = f"lots[{index}]"
-        obj = _object(item, path)
-        lot_id = _text(_required(obj, "id", path), f"{path}.id")
-        _unique(lot_id, ids, f"{path}.id", "lot or transaction id")
-        account = _text(_required(obj, "account", path), f"{path}.account")
-        if account not in accounts:
-            raise CaseError(f"{path}.account", f"unknown account {_show(account)}")
-        symbol = _text(_required(obj, "symbol", path), f"{path}.symbol")
-        quantity = _quantity(_required(obj, "quantity", path), f"{path}.quantity")
-        basis = _money(_required(obj, "basis", path), f"{path}.basis")
-        acquired = _date(_required(obj, "acquired", path), f"{path}.acquired")
-        how_value = obj.get("how", How.PURCHASE.value)
-        try:
-            how = How(how_value)
-        except ValueError:
+    return tuple(
+        _quick_lot(item, index, accounts, ids) or _careful_lot(item, index, accounts, ids)
+        for index, item in enumerate(_list(value, "lots"))
+    )
+
+
+def _careful_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Lot:
+    path = f"lots[{index}]"
+    obj = _object(item, path)
+    lot_id = _text(_required(obj, "id", path), f"{path}.id")
+    _unique(lot_id, ids, f"{path}.id", "lot or transaction id")
+    account = _text(_required(obj, "account", path), f"{path}.account")
+    if account not in accounts:
+        raise CaseError(f"{path}.account", f"unknown account {_show(account)}")
+    symbol = _text(_required(obj, "symbol", path), f"{path}.symbol")
+    quantity = _quantity(_required(obj, "quantity", path), f"{path}.quantity")
+    basis = _money(_required(obj, "basis", path), f"{path}.basis")
+    acquired = _date(_required(obj, "acquired", path), f"{path}.acquired")
+    how_value = obj.get("how", How.PURCHASE.value)
+    try:
+        how = How(how_value)
+    except ValueError:
+        raise CaseError(
+            f"{path}.how",
+            f"must be one of {', '.join(h.value for h in How)}, got {_show(how_value)}",
+        ) from None
+    gift = None
+    if how is How.GIFT:
+        gift_date = _date(_required(obj, "gift_date", path), f"{path}.gift_date")
+        if gift_date < acquired:
             raise CaseError(
-                f"{path}.how",
-                f"must be one of {', '.join(h.value for h in How)}, got {_show(how_value)}",
-            ) from None
-        gift = None
-        if how is How.GIFT:
-            gift_date = _date(_required(obj, "gift_date", path), f"{path}.gift_date")
-            if gift_date < acquired:
-                raise CaseError(
-                    f"{path}.gift_date",
-                    f"is before the donor acquired the shares ({acquired.isoformat()})",
-                )
-            value_at_gift = _money(_required(obj, "value_at_gift", path), f"{path}.value_at_gift")
-            gift = Gift(gift_date, value_at_gift)
-        lots.append(
-            Lot(
-                id=lot_id,
-                account=account,
-                symbol=symbol,
-                quantity=quantity,
-                basis=basis,
-                acquired=acquired,
-                how=how,
-                gift=gift,
-                seq=index,
+                f"{path}.gift_date",
+                f"is before the donor acquired the shares ({acquired.isoformat()})",
             )
-        )
-    return tuple(lots)
+        value_at_gift = _money(_required(obj, "value_at_gift", path), f"{path}.value_at_gift")
+        gift = Gift(gift_date, value_at_gift)
+    return Lot(
+        id=lot_id,
+        account=account,
+        symbol=symbol,
+        quantity=quantity,
+        basis=basis,
+        acquired=acquired,
+        how=how,
+        gift=gift,
+        seq=index,
+    )
 
 
 def _parse_trades(value: object, accounts: set[str], ids: dict[str, str]) -> tuple[Trade, ...]:
     if value is None:
         return ()
-    trades: list[Trade] = []
-    for index, item in enumerate(_list(value, "transactions")):
-        path = f"transactions[{index}]"
-        obj = _object(item, path)
-        trade_id = _text(_required(obj, "id", path), f"{path}.id")
-        _unique(trade_id, ids, f"{path}.id", "lot or transaction id")
-        account = _text(_required(obj, "account", path), f"{path}.account")
-        if account not in accounts:
-            raise CaseError(f"{path}.account", f"unknown account {_show(account)}")
-        when = _date(_required(obj, "date", path), f"{path}.date")
-        action_value = _required(obj, "action", path)
-        try:
-            action = Action(action_value)
-        except ValueError:
-            raise CaseError(
-                f"{path}.action",
-                f"must be one of {', '.join(a.value for a in Action)}, got {_show(action_value)}",
-            ) from None
-        symbol = _text(_required(obj, "symbol", path), f"{path}.symbol")
-        quantity = _quantity(_required(obj, "quantity", path), f"{path}.quantity")
-        amount = _money(_required(obj, "amount", path), f"{path}.amount")
-        requests: list[LotRequest] = []
-        if obj.get("lots") is not None:
-            if action is not Action.SELL:
-                raise CaseError(f"{path}.lots", "only a sale can name the lots it takes")
-            for j, request in enumerate(_list(obj["lots"], f"{path}.lots")):
-                rpath = f"{path}.lots[{j}]"
-                robj = _object(request, rpath)
-                lot = _text(_required(robj, "lot", rpath), f"{rpath}.lot")
-                take = _quantity(_required(robj, "quantity", rpath), f"{rpath}.quantity")
-                requests.append(LotRequest(lot, take))
-            if requests:
-                named = sum((r.quantity for r in requests), ZERO)
-                if named != quantity:
-                    raise CaseError(
-                        f"{path}.lots",
-                        f"the lots named add up to {quantity_text(named)} shares, "
-                        f"but the sale is of {quantity_text(quantity)}",
-                    )
-        trades.append(
-            Trade(
-                id=trade_id,
-                account=account,
-                date=when,
-                action=action,
-                symbol=symbol,
-                quantity=quantity,
-                amount=amount,
-                lots=tuple(requests),
-                seq=index,
-            )
-        )
-    return tuple(trades)
+    return tuple(
+        _quick_trade(item, index, accounts, ids) or _careful_trade(item, index, accounts, ids)
+        for index, item in enumerate(_list(value, "transactions"))
+    )
+
+
+def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Trade:
+    path = f"transactions[{index}]"
+    obj = _object(item, path)
+    trade_id = _text(_required(obj, "id", path), f"{path}.id")
+    _unique(trade_id, ids, f"{path}.id", "lot or transaction id")
+    account = _text(_required(obj, "account", path), f"{path}.account")
+    if account not in accounts:
+        raise CaseError(f"{path}.account", f"unknown account {_show(account)}")
+    when = _date(_required(obj, "date", path), f"{path}.date")
+    action_value = _required(obj, "action", path)
+    try:
+        action = Action(action_value)
+    except ValueError:
+        raise CaseError(
+            f"{path}.action",
+            f"must be one of {', '.join(a.value for a in Action)}, got {_show(action_value)}",
+        ) from None
+    symbol = _text(_required(obj, "symbol", path), f"{path}.symbol")
+    quantity = _quantity(_required(obj, "quantity", path), f"{path}.quantity")
+    amount = _money(_required(obj, "amount", path), f"{path}.amount")
+    requests: list[LotRequest] = []
+    if obj.get("lots") is not None:
+        if action is not Action.SELL:
+            raise CaseError(f"{path}.lots", "only a sale can name the lots it takes")
+        for j, request in enumerate(_list(obj["lots"], f"{path}.lots")):
+            rpath = f"{path}.lots[{j}]"
+            robj = _object(request, rpath)
+            lot = _text(_required(robj, "lot", rpath), f"{rpath}.lot")
+            take = _quantity(_required(robj, "quantity", rpath), f"{rpath}.quantity")
+            requests.append(LotRequest(lot, take))
+        if requests:
+            named = sum((r.quantity for r in requests), ZERO)
+            if named != quantity:
+                raise CaseError(
+                    f"{path}.lots",
+                    f"the lots named add up to {quantity_text(named)} shares, "
+                    f"but the sale is of {quantity_text(quantity)}",
+                )
+    return Trade(
+        id=trade_id,
+        account=account,
+        date=when,
+        action=action,
+        symbol=symbol,
+        quantity=quantity,
+        amount=amount,
+        lots=tuple(requests),
+        seq=index,
+    )
 
 
 def _check_lot_references(trades: tuple[Trade, ...], lots: tuple[Lot, ...]) -> None:
@@ -546,6 +654,21 @@ def run_engine(case: Case) -> History:
         raise CaseError(f"transactions[{error.trade_seq}].{error.field}", error.message) from None
 
 
+def year_totals(
+    realized: Iterable[Realized], *, tax_year: int, reported_on: str
+) -> tuple[Decimal, Decimal]:
+    """The allowed short-term and long-term results of one return's sales dated in
+    ``tax_year`` (IRC §1222 by character)."""
+    short = long = ZERO
+    for row in realized:
+        if row.reported_on == reported_on and row.sold.year == tax_year:
+            if row.term.value == "long":
+                long += row.allowed
+            else:
+                short += row.allowed
+    return short, long
+
+
 def summarize(
     realized: tuple[Realized, ...],
     *,
@@ -557,14 +680,8 @@ def summarize(
     taxable_income_before_capital: Decimal | None,
 ) -> ScheduleD:
     """Schedule D of one return: the allowed results of its sales dated in ``tax_year``
-    (IRC §1222 by character; §1211(b), §1212(b) through ``schedule_d``)."""
-    short = long = ZERO
-    for row in realized:
-        if row.reported_on == reported_on and row.sold.year == tax_year:
-            if row.term.value == "long":
-                long += row.allowed
-            else:
-                short += row.allowed
+    (``year_totals``; §1211(b), §1212(b) through ``schedule_d``)."""
+    short, long = year_totals(realized, tax_year=tax_year, reported_on=reported_on)
     return schedule_d(
         short_term_results=short,
         long_term_results=long,

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from .accounts import WHAT_HELPS_INSTEAD
-from .carryforward import ScheduleD, money_text
+from .carryforward import ScheduleD, money_text, schedule_d
 from .lots import (
     ZERO,
     Action,
@@ -594,8 +594,22 @@ class Plan:
         return out
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}  # the field names of each dataclass met
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def _plain(value: Any, name: str = "") -> Any:
     """A plan's value as JSON: money as 2-place strings, quantities as plain decimals."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is not None:
+        return {n: _plain(getattr(value, n), n) for n in names}
+    if kind is Decimal:
+        return _quantity(value) if name == "quantity" else _money(value)
+    if kind is tuple or kind is list:
+        return [_plain(v, name) for v in value]
+    if kind in _AS_IS:
+        return value
     if isinstance(value, Reason | Policy):
         return value.to_json()
     if isinstance(value, Decimal):
@@ -605,7 +619,8 @@ def _plain(value: Any, name: str = "") -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v, name) for v in value]
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name), f.name) for f in fields(value)}
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+        return {n: _plain(getattr(value, n), n) for n in names}
     return value
 
 
@@ -652,12 +667,12 @@ def _term_of(terms: Iterable[Term]) -> str:
 
 class _Planner:
     def __init__(self, case: Case, rules: PlanRules) -> None:
-        from .cases import run_engine, summarize  # cases.py imports this module
+        from .cases import run_engine, year_totals  # cases.py imports this module
 
         if case.income is None:
             raise ValueError("the planner needs the household's income (case.income)")
         self.case, self.rules, self.income = case, rules, case.income
-        self.summarize = summarize
+        self.year_totals = year_totals
         self.accounts = case.accounts_by_id
         self.identity, self.policy = case.identity, case.policy
         self.as_of, self.year = case.as_of, case.tax_year
@@ -671,7 +686,8 @@ class _Planner:
             + self.income.investment
             - standard_deduction(case.tax_year, case.filing_status)
         )
-        self.base = self.year_tax(self.history.realized)
+        self.base_totals = self.totals(self.history.realized)
+        self.base = self.tax_on(self.base_totals, explain=True)
 
     # --- helpers -------------------------------------------------------------------------
     def label(self, key: str) -> str:
@@ -680,16 +696,36 @@ class _Planner:
     def on_return(self, account: str) -> bool:
         return self.accounts[account].reported_on == HOUSEHOLD
 
-    def year_tax(self, realized: Iterable[Realized]) -> tuple[ScheduleD, TaxResult]:
+    def totals(self, realized: Iterable[Realized]) -> tuple[Decimal, Decimal]:
+        """The year's allowed short-term and long-term results on the household's return."""
+        return self.year_totals(realized, tax_year=self.year, reported_on=HOUSEHOLD)
+
+    def plus(
+        self, totals: tuple[Decimal, Decimal], realized: Iterable[Realized]
+    ) -> tuple[Decimal, Decimal]:
+        """``totals`` with more sales added."""
+        short, long = self.totals(realized)
+        return totals[0] + short, totals[1] + long
+
+    def year_tax(
+        self, realized: Iterable[Realized], *, explain: bool = False
+    ) -> tuple[ScheduleD, TaxResult]:
         """Schedule D and federal tax of the household's return for the year."""
-        schedule = self.summarize(
-            tuple(realized),
-            tax_year=self.year,
-            reported_on=HOUSEHOLD,
+        return self.tax_on(self.totals(realized), explain=explain)
+
+    def tax_on(
+        self, totals: tuple[Decimal, Decimal], *, explain: bool = False
+    ) -> tuple[ScheduleD, TaxResult]:
+        """Schedule D and federal tax of the return with the year's results ``totals``; the
+        reasons are worded only with ``explain`` (for the figures shown)."""
+        schedule = schedule_d(
+            short_term_results=totals[0],
+            long_term_results=totals[1],
+            carryforward_in_short=self.case.carryforward_short,
+            carryforward_in_long=self.case.carryforward_long,
             filing_status=self.case.filing_status,
-            carryforward_short=self.case.carryforward_short,
-            carryforward_long=self.case.carryforward_long,
             taxable_income_before_capital=self.taxable_before,
+            explain=explain,
         )
         tax = federal_tax(
             tax_year=self.year,
@@ -697,13 +733,15 @@ class _Planner:
             ordinary_income=self.income.ordinary,
             investment_income=self.income.investment,
             schedule=schedule,
+            explain=explain,
         )
         return schedule, tax
 
     def simulate_sales(
         self, sales: Sequence[tuple[str, Decimal]], *, groups: frozenset[str] | None = None
     ) -> History:
-        """The household's history with ``(lot, quantity)`` sold on ``as_of`` at its price.
+        """What the household's history sells and washes with ``(lot, quantity)`` sold on
+        ``as_of`` at its price (the lots held are not listed).
 
         With ``groups`` (substantially identical groups), only those groups' lots, trades and
         sales are run: lot relief and wash-sale matching never reach across groups, so their
@@ -741,6 +779,7 @@ class _Planner:
             policy=self.policy,
             as_of=self.as_of,
             seq_base=len(self.case.lots),
+            holdings=False,
         )
 
     def what_if(self, lot: Lot, piece: OpenPiece, value: Decimal, term: Term) -> Realized:
@@ -790,7 +829,7 @@ class _Planner:
         candidates, blocked = self.promote(candidates, blocked)
         candidates, washed, with_all = self.prove(candidates)
         blocked.extend(washed)
-        after = self.year_tax(with_all.realized)
+        after = self.year_tax(with_all, explain=True)
         harvests = self.harvests(candidates, with_all, after)
         blocked_findings = self.blocked_findings(blocked, candidates)
         wait = self.wait()
@@ -948,19 +987,27 @@ class _Planner:
 
     def prove(
         self, candidates: list[_Candidate]
-    ) -> tuple[list[_Candidate], list[Opportunity], History]:
+    ) -> tuple[list[_Candidate], list[Opportunity], tuple[Realized, ...]]:
         """Run the plan's sales through the engine; a sale it finds washed leaves the plan (and
-        the rest are run again), so every harvest listed is allowed in full."""
+        the rest are run again), so every harvest listed is allowed in full. Returns what is
+        left of the plan, the sales taken out, and everything the year sells with the plan.
+
+        Only the substantially identical groups the plan sells in are run again: lot relief and
+        wash-sale matching never reach across groups, so elsewhere the year's sales are those
+        of the household's own history."""
         washed: list[Opportunity] = []
+        group_of = self.identity.group_of
         while True:
-            history = self.simulate_sales([(c.lot, c.quantity) for c in candidates])
+            groups = frozenset(group_of(c.symbol) for c in candidates)
+            history = self.simulate_sales([(c.lot, c.quantity) for c in candidates], groups=groups)
             hit = {
                 int(w.sale.removeprefix(_SALE)): w
                 for w in history.wash_sales
                 if w.sale.startswith(_SALE)
             }
             if not hit:
-                return candidates, washed, history
+                others = [r for r in self.history.realized if group_of(r.symbol) not in groups]
+                return candidates, washed, (*others, *history.realized)
             keep = []
             for index, candidate in enumerate(candidates):
                 wash = hit.get(index)
@@ -1004,16 +1051,16 @@ class _Planner:
     def harvests(
         self,
         candidates: list[_Candidate],
-        with_all: History,
+        with_all: tuple[Realized, ...],
         after: tuple[ScheduleD, TaxResult],
     ) -> tuple[Recommendation, ...]:
         """Each sale with its result (from the engine), its share of the tax saved, its
         replacement and do-not-buy list, and the steps that keep the window clean."""
         rows: dict[int, list[Realized]] = {}
-        for row in with_all.realized:
+        for row in with_all:
             if row.sale.startswith(_SALE):
                 rows.setdefault(int(row.sale.removeprefix(_SALE)), []).append(row)
-        base_rows = [r for r in with_all.realized if not r.sale.startswith(_SALE)]
+        base_rows = [r for r in with_all if not r.sale.startswith(_SALE)]
         sold_groups: dict[str, set[str]] = {}
         sold: dict[tuple[str, str], Decimal] = {}
         for c in candidates:
@@ -1022,17 +1069,17 @@ class _Planner:
             key = (c.account, self.identity.group_of(c.symbol))
             sold[key] = sold.get(key, ZERO) + c.quantity
         prev_schedule, prev_tax = self.base
-        cumulative: list[Realized] = []
+        running = self.totals(base_rows)  # the year with the sales listed so far
         out: list[Recommendation] = []
         steps_done: set[tuple[str, str]] = set()
         last = len(candidates) - 1
         for index, c in enumerate(candidates):
             result = rows[index]
-            cumulative.extend(result)
+            running = self.plus(running, result)
             tax_saved = carried = None
             notes = list(c.notes)
             if self.on_return(c.account):
-                schedule, tax = after if index == last else self.year_tax((*base_rows, *cumulative))
+                schedule, tax = after if index == last else self.tax_on(running)
                 tax_saved = prev_tax.total - tax.total
                 carried = _carry(schedule) - _carry(prev_schedule)
                 notes.append(self.tax_note(prev_tax, tax, tax_saved, carried))
@@ -1453,11 +1500,11 @@ class _Planner:
                 turns = long_term_from(piece.holding_from)
                 if gain <= 0 or turns <= self.as_of or turns > self.as_of + _WAIT:
                     continue
-                now = self.year_tax(
-                    (*self.history.realized, self.what_if(lot, piece, value, _SHORT))
+                now = self.tax_on(
+                    self.plus(self.base_totals, (self.what_if(lot, piece, value, _SHORT),))
                 )
-                later = self.year_tax(
-                    (*self.history.realized, self.what_if(lot, piece, value, _LONG))
+                later = self.tax_on(
+                    self.plus(self.base_totals, (self.what_if(lot, piece, value, _LONG),))
                 )
                 saved = now[1].total - later[1].total
                 if saved <= 0:
@@ -1509,12 +1556,14 @@ class _Planner:
                 ):
                     pieces.append((value - piece.basis, lot, piece, value))
         chosen: list[tuple[Decimal, Lot, OpenPiece, Realized]] = []
+        with_chosen = self.base_totals
         for gain, lot, piece, value in sorted(pieces, key=lambda p: (-p[0], p[1].key)):
             row = self.what_if(lot, piece, value, _LONG)
-            trial = (*self.history.realized, *(c[3] for c in chosen), row)
-            schedule, tax = self.year_tax(trial)
+            trial = self.plus(with_chosen, (row,))
+            schedule, tax = self.tax_on(trial)
             if tax.total <= base_tax.total and _carry(schedule) == _carry(base_schedule):
                 chosen.append((gain, lot, piece, row))
+                with_chosen = trial
         total = sum((c[0] for c in chosen), ZERO)
         if not chosen or total < self.rules.min_loss:
             return ()

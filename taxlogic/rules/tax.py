@@ -9,6 +9,7 @@ never below zero).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -84,6 +85,7 @@ def federal_tax(
     ordinary_income: Decimal,
     investment_income: Decimal,
     schedule: ScheduleD,
+    explain: bool = True,
 ) -> TaxResult:
     """Income tax and NIIT of one return: IRC §§1, 1(h), 63, 1211(b), 1411.
 
@@ -94,7 +96,8 @@ def federal_tax(
     that and the regular tax on all taxable income). NIIT (§1411, Form 8960) = 3.8% of the
     smaller of net investment income — investment income plus the line 16 gain or minus the
     line 21 loss (Reg. §1.1411-4(d)(2)), never below zero — and MAGI (= AGI) over the
-    threshold. Each tax is rounded to the cent, half up, once, at its end.
+    threshold. Each tax is rounded to the cent, half up, once, at its end. With ``explain``
+    false the reasons are left out (the same figures).
     """
     table = tax_year_table(tax_year)
     status = parse_filing_status(filing_status)
@@ -103,11 +106,16 @@ def federal_tax(
     rate_0, rate_15, rate_20 = table.capital_gain_rates
     reasons: list[Reason] = []
 
+    def note(reason: Callable[[], Reason]) -> None:
+        # Reasons are worded only when asked for: a comparison of two plans needs the figures.
+        if explain:
+            reasons.append(reason())
+
     capital = schedule.net if schedule.net > 0 else -schedule.deduction
     agi = ordinary_income + investment_income + capital
     taxable = max(ZERO, agi - figures.standard_deduction)
-    reasons.append(
-        Reason(
+    note(
+        lambda: Reason(
             code="standard_deduction",
             text=(
                 f"Taxable income is AGI of {money_text(agi)} less the "
@@ -118,8 +126,8 @@ def federal_tax(
         )
     )
     if schedule.deduction > 0:
-        reasons.append(
-            Reason(
+        note(
+            lambda: Reason(
                 code="capital_loss_deduction",
                 text=(
                     f"The capital loss deduction of {money_text(schedule.deduction)} reduces "
@@ -151,8 +159,8 @@ def federal_tax(
         capital_gains_tax = to_cents(ws[23]) - ordinary_tax
         if ws[23] <= regular_exact:
             ordinary_taxable, preferential = ws[5], ws[10]
-            reasons.append(
-                Reason(
+            note(
+                lambda: Reason(
                     code="capital_gain_rates",
                     text=(
                         f"Net capital gain of {money_text(ws[10])} is stacked on top of "
@@ -168,8 +176,8 @@ def federal_tax(
             # the 22% bracket, so 15% on a gain would exceed the 12% ordinary rate.
             ordinary_taxable, preferential = taxable, ZERO
             ordinary_tax, capital_gains_tax = regular_tax, ZERO
-            reasons.append(
-                Reason(
+            note(
+                lambda: Reason(
                     code="regular_tax_lower",
                     text=(
                         "The regular tax on all taxable income is lower than the capital-gain "
@@ -182,8 +190,8 @@ def federal_tax(
         ordinary_taxable, preferential = taxable, ZERO
         ordinary_tax, capital_gains_tax = regular_tax, ZERO
         if schedule.net > 0 and net_capital_gain == 0:
-            reasons.append(
-                Reason(
+            note(
+                lambda: Reason(
                     code="short_term_gain_ordinary",
                     text=(
                         "There is no net capital gain (net long-term gain less net short-term "
@@ -196,8 +204,8 @@ def federal_tax(
 
     marginal_rate = marginal_rate_on(ordinary_taxable, brackets)
     if ordinary_taxable > 0:
-        reasons.append(
-            Reason(
+        note(
+            lambda: Reason(
                 code="marginal_rate",
                 text=(
                     "The last dollar of ordinary taxable income is taxed at "
@@ -212,8 +220,8 @@ def federal_tax(
     excess = max(ZERO, agi - threshold)
     niit = to_cents(table.niit_rate * min(nii, excess))
     if niit > 0:
-        reasons.append(
-            Reason(
+        note(
+            lambda: Reason(
                 code="niit",
                 text=(
                     f"Net investment income tax: {_percent(table.niit_rate)} of the smaller of "
@@ -230,8 +238,8 @@ def federal_tax(
             if excess == 0
             else "there is no net investment income"
         )
-        reasons.append(
-            Reason(
+        note(
+            lambda: Reason(
                 code="no_niit",
                 text=f"No net investment income tax: {why}.",
                 rule="IRC §1411(a)(1), (b); Form 8960",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -218,6 +218,38 @@ class HouseholdAccount:
     owner: str
     role: Role
     joint_return: bool
+    # What follows from the above, worked out once (the engine asks for it per lot and sale).
+    taxable: bool = field(init=False, repr=False, compare=False)
+    separate_taxpayer: bool = field(init=False, repr=False, compare=False)
+    on_return: bool = field(init=False, repr=False, compare=False)
+    reported_on: str | None = field(init=False, repr=False, compare=False)
+    permanent: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = _eligibility(self.type)
+        taxable = found.treatment is Treatment.TAXABLE
+        separate = found.separate_taxpayer
+        # Whether sales here belong to this return (IRC §1, §6013; a trust's are its own).
+        on_return = not separate and (
+            self.role is Role.TAXPAYER or (self.role is Role.SPOUSE and self.joint_return)
+        )
+        # Which Schedule D a sale here reaches: ``HOUSEHOLD``, the account's own (a separate
+        # taxpayer's return, keyed by the account id), or none (tax-advantaged, or the spouse's
+        # return when filing separately).
+        if not taxable:
+            reported_on = None
+        elif separate:
+            reported_on = self.id
+        else:
+            reported_on = HOUSEHOLD if on_return else None
+        put = object.__setattr__
+        put(self, "taxable", taxable)
+        put(self, "separate_taxpayer", separate)
+        put(self, "on_return", on_return)
+        put(self, "reported_on", reported_on)
+        # A replacement here takes no basis adjustment: Rev. Rul. 2008-5 (IRA, Roth IRA), and
+        # by policy a plan, HSA or 529 (tax-rules.md §1).
+        put(self, "permanent", not taxable)
 
     @property
     def eligibility(self) -> Eligibility:
@@ -226,38 +258,6 @@ class HouseholdAccount:
     @property
     def treatment(self) -> Treatment:
         return _eligibility(self.type).treatment
-
-    @property
-    def taxable(self) -> bool:
-        return self.treatment is Treatment.TAXABLE
-
-    @property
-    def separate_taxpayer(self) -> bool:
-        return _eligibility(self.type).separate_taxpayer
-
-    @property
-    def on_return(self) -> bool:
-        """Whether sales here belong to this return (IRC §1, §6013; a trust's are its own)."""
-        if self.separate_taxpayer:
-            return False
-        return self.role is Role.TAXPAYER or (self.role is Role.SPOUSE and self.joint_return)
-
-    @property
-    def reported_on(self) -> str | None:
-        """Which Schedule D a sale here reaches: ``HOUSEHOLD``, the account's own (a separate
-        taxpayer's return, keyed by the account id), or none (tax-advantaged, or the spouse's
-        return when filing separately)."""
-        if not self.taxable:
-            return None
-        if self.separate_taxpayer:
-            return self.id
-        return HOUSEHOLD if self.on_return else None
-
-    @property
-    def permanent(self) -> bool:
-        """A replacement here takes no basis adjustment: Rev. Rul. 2008-5 (IRA, Roth IRA), and
-        by policy a plan, HSA or 529 (tax-rules.md §1)."""
-        return not self.taxable
 
 
 @cache
@@ -532,6 +532,7 @@ def simulate(
     policy: Policy,
     as_of: date | None = None,
     seq_base: int | None = None,
+    holdings: bool = True,
 ) -> History:
     """Run a household's history through lot relief and the wash-sale rule.
 
@@ -544,7 +545,9 @@ def simulate(
 
     ``seq_base`` (default: the number of lots) orders the lots that trades open after the
     listed ones; a caller passing only some of the lots passes the full count, so that FIFO
-    ties break as they would with all of them.
+    ties break as they would with all of them. With ``holdings`` false the lots held are not
+    listed (``open_lots`` and ``holdings_as_of`` are empty): for a caller that wants only what
+    was sold and washed.
 
     Raises ``EngineError`` for a sale of shares not held.
     """
@@ -601,6 +604,8 @@ def simulate(
             next_initial += 1
 
     def snapshot() -> tuple[OpenLot, ...]:
+        if not holdings:
+            return ()
         return tuple(p.snapshot() for p in in_order if p.active and p.held > 0)
 
     ordered = sorted(trades, key=_trade_order)
