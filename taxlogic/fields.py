@@ -1,10 +1,12 @@
-"""Big JSON documents (a review's inputs, a plan's result) stored compressed.
+"""JSON documents nobody queries inside (a review's inputs, a plan's result, the explanation of
+a recommendation) stored compressed.
 
 A 300-lot household's inputs are about 80 KB of JSON and its plan as much again. As ``jsonb``
 each is parsed, re-encoded and TOAST-compressed by PostgreSQL on every write, which made those
-two columns most of the cost of a year-end review. Nothing ever queries inside them, so they
-are stored as their canonical JSON (sorted keys, no spaces, UTF-8), zlib-compressed, in a
-binary column: a fifth of the size, and no work for the database. Reading gives the JSON value
+columns most of the cost of a year-end review (and a bulk insert of ``jsonb`` values goes
+through PostgreSQL's array syntax, escaping every quote). Nothing ever queries inside them, so
+they are stored as their canonical JSON (sorted keys, no spaces, UTF-8), zlib-compressed, in a
+``bytea`` column: a fifth of the size, and no work for the database. Reading gives the JSON value
 back (dicts and lists), as a JSONField would.
 """
 
@@ -17,6 +19,10 @@ from typing import Any
 from django.db import models
 
 LEVEL = 1  # zlib's fastest: most of the gain for a fraction of the time
+# Below this size a value is stored as its JSON, uncompressed: compressing a kilobyte costs more
+# than it saves (and PostgreSQL keeps such a value inside the row anyway). A zlib stream starts
+# with the byte ``x`` (0x78), which no JSON text does, so reading tells the two apart.
+SMALL = 2000
 
 
 def canonical_json(value: Any) -> bytes:
@@ -35,30 +41,50 @@ class EncodedJSON(dict):
         self.encoded = canonical_json(value)
 
 
-class CompressedJSONField(models.BinaryField):
-    """A JSON value stored as zlib-compressed canonical JSON (see the module docstring)."""
+def _decode(stored: bytes | memoryview) -> Any:
+    data = bytes(stored)
+    return json.loads(zlib.decompress(data) if data[:1] == b"x" else data)
+
+
+class CompressedJSONField(models.Field):
+    """A JSON value stored as zlib-compressed canonical JSON (see the module docstring), in the
+    column type of a BinaryField. Not a BinaryField subclass: its per-value placeholder would
+    keep Django's bulk inserts on PostgreSQL from using UNNEST."""
+
+    description = "JSON, compressed"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.editable:
+            kwargs["editable"] = True
+        else:
+            del kwargs["editable"]
+        return name, path, args, kwargs
+
+    def get_internal_type(self) -> str:
+        return "BinaryField"
+
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return None
-        return json.loads(zlib.decompress(value))
+        return _decode(value)
 
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
             return json.loads(value)  # serialized (value_to_string), e.g. a fixture
         if isinstance(value, bytes | memoryview):
-            return json.loads(zlib.decompress(value))
+            return _decode(value)
         return value
 
     def get_prep_value(self, value: Any) -> Any:
         if value is None:
             return None
         encoded = value.encoded if isinstance(value, EncodedJSON) else canonical_json(value)
-        return zlib.compress(encoded, LEVEL)
+        return encoded if len(encoded) < SMALL else zlib.compress(encoded, LEVEL)
 
     def value_to_string(self, obj: models.Model) -> str:
         return canonical_json(self.value_from_object(obj)).decode()

@@ -181,9 +181,9 @@ class ActionPlan(models.Model):
     """What to do before year end, computed by a review. One plan per household and tax year
     is current; a re-run with changed inputs replaces it (the old one stays, superseded).
 
-    ``result`` is the planner's whole plan as JSON (figures, blocked lots, tax-advantaged
-    accounts, the do-not-buy calendar, warnings, notes), with the labels it names things by;
-    the recommendations are rows of their own, since advisors decide them one by one.
+    ``result`` is the planner's plan as JSON (figures, blocked lots, tax-advantaged accounts,
+    the do-not-buy calendar, warnings, notes), with the labels it names things by; the
+    recommendations are not in it but rows of their own, since advisors decide them one by one.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -255,14 +255,25 @@ class Recommendation(models.Model):
     ``replacement``; ``tax_saved`` is its share of the plan's saving in the order listed.
     ``details`` holds the rest of the planner's explanation (notes, why the replacement is not
     identical, the do-not-buy list).
+
+    A year-end run writes some twenty of these per household, so the table carries no index it
+    does not need: firm, household and plan are covered by the composite indexes below (their
+    leading columns), and ``decided_by`` (set to null when an advisor is deleted) by none.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
-    household = models.ForeignKey(
-        "clients.Household", on_delete=models.PROTECT, related_name="recommendations"
+    firm = models.ForeignKey(
+        "advisors.Firm", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="recommendations")
+    household = models.ForeignKey(
+        "clients.Household",
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+        db_index=False,
+    )
+    plan = models.ForeignKey(
+        ActionPlan, on_delete=models.CASCADE, related_name="recommendations", db_index=False
+    )
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=24, choices=[(s.value, STEP_LABELS[s]) for s in Step])
     account = models.ForeignKey("clients.Account", on_delete=models.PROTECT, related_name="+")
@@ -285,7 +296,7 @@ class Recommendation(models.Model):
     reason_code = models.CharField(max_length=64)
     text = models.TextField()
     rule = models.CharField(max_length=300)
-    details = models.JSONField(default=dict, blank=True)
+    details = CompressedJSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=10, choices=RecommendationStatus.choices, default=RecommendationStatus.OPEN
     )
@@ -295,6 +306,7 @@ class Recommendation(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
@@ -364,6 +376,7 @@ class RunTrigger(models.TextChoices):
     REFRESH = "refresh", "The daily refresh of changed households"
     ADVISOR = "advisor", "Started on the site"
     COMMAND = "command", "manage.py year_end_review"
+    RETRY = "retry", "A retry of another run's failed households"
 
 
 _ACTIVE_RUN = Q(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
@@ -401,6 +414,14 @@ class YearEndRun(models.Model):
     # The moment of the schedule this run is for (scheduled and refresh runs only): with the
     # unique constraint below, the guard that makes a restarted or duplicated beat harmless.
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    retry_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retries",
+        help_text="The run whose failed households this run reviews again.",
+    )
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)

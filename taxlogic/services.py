@@ -34,12 +34,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import CharField, F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from advisors import scoping
-from advisors.models import Advisor, ApiClient, Firm, WebhookEvent
+from advisors.models import Advisor, ApiClient, Firm, WebhookEndpoint, WebhookEvent
 from advisors.webhooks import webhooks_emit
 from clients.models import (
     Account,
@@ -164,7 +165,7 @@ def _account_label(account: Account) -> str:
 
 _LOT_FIELDS = (
     "id",
-    "public_id",
+    "public",
     "external_id",
     "account_id",
     "quantity",
@@ -179,7 +180,7 @@ _LOT_FIELDS = (
 )
 _TRANSACTION_FIELDS = (
     "id",
-    "public_id",
+    "public",
     "lot_id",
     "account_id",
     "action",
@@ -200,6 +201,14 @@ class _Rows:
     transactions: dict[int, list[Any]] = field(default_factory=dict)
     lots: dict[int, list[Any]] = field(default_factory=dict)
     recurring: dict[int, list[tuple[int, str, str, date]]] = field(default_factory=dict)
+
+
+def _public_text() -> Any:
+    """``public_id`` as its canonical text, made by PostgreSQL (thousands of rows a household:
+    no UUID objects built to be turned back into text); elsewhere the UUID, for ``str``."""
+    if connection.vendor == "postgresql":
+        return Cast("public_id", output_field=CharField())
+    return F("public_id")
 
 
 def household_inputs(household: Household, *, tax_year: int, as_of: date) -> Inputs:
@@ -249,7 +258,7 @@ def households_inputs(
             account_id__in=account_ids, trade_date__gte=window, trade_date__lte=as_of
         )
         .order_by("trade_date", "id")
-        .annotate(symbol=F("security__symbol"))
+        .annotate(symbol=F("security__symbol"), public=_public_text())
         .values_list(*_TRANSACTION_FIELDS, "symbol", named=True)
     )
     for t in in_window:
@@ -260,6 +269,7 @@ def households_inputs(
         .filter(Q(quantity__gt=0) | Q(pk__in=referenced))
         .order_by("acquired", "id")
         .annotate(
+            public=_public_text(),
             symbol=F("security__symbol"),
             tracked_index=F("security__tracked_index"),
             same_as_id=F("security__same_as_id"),
@@ -394,7 +404,7 @@ def _inputs_of(
             quantity, basis = sold.get(t.lot_id, (Decimal(0), Decimal(0)))
             sold[t.lot_id] = (quantity + t.quantity, basis + (t.basis_relieved or 0))
 
-    public = {lot.id: str(lot.public_id) for lot in lots}
+    public = {lot.id: str(lot.public) for lot in lots}
     account_ids = {a.pk: str(a.public_id) for a in accounts}
     labels: dict[str, str] = {account_ids[a.pk]: _account_label(a) for a in accounts}
     lots_json = []
@@ -442,7 +452,7 @@ def _inputs_of(
             continue
         trades_json.append(
             {
-                "id": str(t.public_id),
+                "id": str(t.public),
                 "account": account_ids[t.account_id],
                 "date": t.trade_date.isoformat(),
                 "action": "sell",
@@ -685,24 +695,37 @@ def households_review(
 
     changes = _save_plans(new) if new else {}
     _save_reviews([r for r, _ in reused] + [n.review for n in new] + failed)
+    events: list[tuple[int, str, dict[str, Any]]] = []
     for review, plan in reused:
         out[review.household_id] = Reviewed(review, PlanChange.UNCHANGED)
-        _emit_ready(review, plan)
+        events.append(_ready(review, plan, locked[review.household_id]))
     for n in new:
         out[n.household.pk] = Reviewed(n.review, changes[n.household.pk])
-        _emit_ready(n.review, n.review.plan)
+        events.append(_ready(n.review, n.review.plan, n.household))
     for review in failed:
         out[review.household_id] = Reviewed(review)
-        _emit(
-            review.firm_id,
-            WebhookEvent.REVIEW_FAILED,
-            {
-                "review": str(review.public_id),
-                "household": str(locked[review.household_id].public_id),
-                "error": review.error,
-            },
-        )
+        payload = {
+            "review": str(review.public_id),
+            "household": str(locked[review.household_id].public_id),
+            "error": review.error,
+        }
+        events.append((review.firm_id, WebhookEvent.REVIEW_FAILED, payload))
+    _emit_all(events)
     return out
+
+
+def _emit_all(events: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """Record the webhook deliveries of a batch of events: the firms' endpoints are read once."""
+    if not events:
+        return
+    endpoints: dict[int, list[WebhookEndpoint]] = {firm_id: [] for firm_id, _, _ in events}
+    for endpoint in WebhookEndpoint.objects.filter(firm_id__in=endpoints, is_active=True):
+        endpoints[endpoint.firm_id].append(endpoint)
+    for firm_id, event, payload in events:
+        if endpoints[firm_id]:
+            webhooks_emit(
+                firm_id=firm_id, event=event, payload=payload, endpoints=endpoints[firm_id]
+            )
 
 
 def _fill_inputs(review: Review, inputs: Inputs, digest: str) -> None:
@@ -719,14 +742,16 @@ def _save_reviews(reviews: list[Review]) -> None:
         review.save()
 
 
-def _emit_ready(review: Review, plan: ActionPlan) -> None:
-    _emit(
+def _ready(
+    review: Review, plan: ActionPlan, household: Household
+) -> tuple[int, str, dict[str, Any]]:
+    return (
         review.firm_id,
         WebhookEvent.ACTION_PLAN_READY,
         {
             "review": str(review.public_id),
             "plan": str(plan.public_id),
-            "household": str(review.household.public_id),
+            "household": str(household.public_id),
             "tax_year": review.tax_year,
             "as_of": review.as_of.isoformat(),
             "harvest_loss": f"{plan.harvest_loss:.2f}",
@@ -759,6 +784,9 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
     changes: dict[int, str] = {}
     for n in new:
         result = n.plan.to_json()
+        # The recommendations are rows of their own (with their explanations in ``details``);
+        # the stored result keeps the rest of the plan and the labels it names things by.
+        stored = result.pop("recommendations")
         result["labels"] = n.inputs.snapshot["planner"]["labels"]
         saved = ActionPlan(
             firm_id=n.household.firm_id,
@@ -773,7 +801,7 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
             tax_saved=n.plan.tax_saved,
             result=result,
         )
-        rows = _recommendations(n, saved, result)
+        rows = _recommendations(n, saved, stored)
         old = before.get(n.previous.pk, []) if n.previous is not None else []
         if old:
             # Approvals and dismissals of the plan being replaced carry over to the same
@@ -824,13 +852,13 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
 
 
 def _recommendations(
-    n: _NewPlan, saved: ActionPlan, result: dict[str, Any]
+    n: _NewPlan, saved: ActionPlan, as_json: list[dict[str, Any]]
 ) -> list[Recommendation]:
     prices = n.inputs.snapshot["case"]["prices"]
     inputs = n.inputs
     rows = []
     for position, (r, stored) in enumerate(
-        zip(n.plan.recommendations, result["recommendations"], strict=True), start=1
+        zip(n.plan.recommendations, as_json, strict=True), start=1
     ):
         rows.append(
             Recommendation(

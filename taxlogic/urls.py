@@ -33,4 +33,5 @@ urlpatterns = [
     path("year-end/start/", year_end_views.year_end_start, name="year_end_start"),
     path("year-end/<uuid:run_id>/", year_end_views.year_end_run, name="year_end_run"),
     path("year-end/<uuid:run_id>/resume/", year_end_views.year_end_resume, name="year_end_resume"),
+    path("year-end/<uuid:run_id>/retry/", year_end_views.year_end_retry, name="year_end_retry"),
 ]

@@ -119,6 +119,7 @@ def year_end_start(
     started_by: Advisor | None = None,
     scheduled_for: datetime | None = None,
     household_ids: Iterable[int] | None = None,
+    retry_of: YearEndRun | None = None,
 ) -> tuple[YearEndRun, bool]:
     """Create a run over the firm's (or the team's) households, or over ``household_ids`` of
     them, and queue it when the transaction commits. Returns ``(run, created)``: while a run
@@ -148,6 +149,7 @@ def year_end_start(
                     trigger=trigger,
                     started_by=started_by,
                     scheduled_for=scheduled_for,
+                    retry_of=retry_of,
                 )
         except IntegrityError:
             # Another process started the same run between our check and our insert.
@@ -253,6 +255,36 @@ def year_end_resume(
     # A run whose last pending households just finished may complete meanwhile; fine.
     log.info("year-end run %s resumed: %s chunks queued", run.pk, chunks)
     return chunks
+
+
+def year_end_retry_failed(*, run: YearEndRun, user: User | None = None) -> tuple[YearEndRun, bool]:
+    """Start a run over the failed households of a finished run (after their data was fixed,
+    or whatever failed them went away), at the same as-of date and tax year; the finished run
+    stays as it was. Returns ``(run, created)`` as ``year_end_start`` does."""
+    if user is not None and (
+        not may_start_runs(user)
+        or not scoping.writable(user, YearEndRun).filter(pk=run.pk).exists()
+    ):
+        raise PermissionDenied("You may not start year-end reviews of these households.")
+    if not run.is_finished:
+        raise ValidationError("The run is still under way: retry its failures once it is done.")
+    failed = list(
+        run.households.filter(status=HouseholdRunStatus.FAILED)
+        .order_by("household_id")
+        .values_list("household_id", flat=True)
+    )
+    if not failed:
+        raise ValidationError("The run has no failed households.")
+    return year_end_start(
+        firm=run.firm,
+        team=run.team,
+        as_of=run.as_of,
+        tax_year=run.tax_year,
+        trigger=RunTrigger.RETRY,
+        started_by=user if isinstance(user, Advisor) else None,
+        household_ids=failed,
+        retry_of=run,
+    )
 
 
 # --- reviewing households ---------------------------------------------------------------------
@@ -549,14 +581,17 @@ def _settle_many(
         return
     now = timezone.now()
     counts = {"done": 0, "failed": 0, "skipped": 0, "changed": 0}
+    alike: dict[tuple[str, str, str], list[int]] = {}  # rows settled the same way
     for row, status, review, change, error in settled:
-        row.status, row.review, row.change = status, review, change
-        row.error, row.finished = error[:ERROR_LENGTH], now
+        row.review = review
+        alike.setdefault((status, change, error[:ERROR_LENGTH]), []).append(row.pk)
         counts[_COUNTER[HouseholdRunStatus(status)]] += 1
         counts["changed"] += change in (PlanChange.CHANGED, PlanChange.NEW)
-    YearEndHousehold.objects.bulk_update(
-        [s[0] for s in settled], ["status", "review", "change", "error", "finished"]
-    )
+    for (status, change, error), pks in alike.items():
+        YearEndHousehold.objects.filter(pk__in=pks).update(
+            status=status, change=change, error=error, finished=now
+        )
+    YearEndHousehold.objects.bulk_update([s[0] for s in settled if s[2] is not None], ["review"])
     bump: dict[str, object] = {name: F(name) + n for name, n in counts.items() if n}
     bump["progressed"] = now
     YearEndRun.objects.filter(pk=run.pk).update(**bump)

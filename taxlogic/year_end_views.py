@@ -12,7 +12,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -89,6 +89,10 @@ def _run_context(request: HtmxHttpRequest, run: YearEndRun, may_write: bool) -> 
         "p": year_end.run_progress(run),
         "failures": rows.filter(status=HouseholdRunStatus.FAILED)[:FAILURES_LIVE],
         "may_resume": may_write and not run.is_finished,
+        "may_retry": may_write
+        and run.is_finished
+        and run.failed > 0
+        and year_end.may_start_runs(request.user),
     }
 
 
@@ -97,7 +101,7 @@ def _run_context(request: HtmxHttpRequest, run: YearEndRun, may_write: bool) -> 
 def year_end_run(request: HtmxHttpRequest, run_id: UUID) -> HttpResponse:
     """A run: live progress (htmx polls the ``progress`` partial until the run is finished,
     then polling stops), its failures and the households whose plan changed."""
-    queryset = YearEndRun.objects.select_related("firm", "team", "started_by")
+    queryset = YearEndRun.objects.select_related("firm", "team", "started_by", "retry_of")
     run, may_write = scoping.object_for_user(request.user, queryset, public_id=run_id)
     context = _run_context(request, run, may_write)
     if request.htmx and not request.htmx.history_restore_request:
@@ -127,3 +131,24 @@ def year_end_resume(request: HtmxHttpRequest, run_id: UUID) -> HttpResponse:
     else:
         messages.info(request, "Nothing left to queue.")
     return redirect("taxlogic:year_end_run", run_id=run.public_id)
+
+
+@login_required
+@require_POST
+def year_end_retry(request: HtmxHttpRequest, run_id: UUID) -> HttpResponse:
+    """Start a run over the failed households of a finished run."""
+    run, may_write = scoping.object_for_user(
+        request.user, YearEndRun.objects.select_related("firm", "team"), public_id=run_id
+    )
+    if not may_write:
+        raise PermissionDenied("You may see this run but not start reviews of its households.")
+    try:
+        retry, created = year_end.year_end_retry_failed(run=run, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("taxlogic:year_end_run", run_id=run.public_id)
+    if created:
+        messages.success(request, f"Started: the {retry.total} failed households queued again.")
+    else:
+        messages.info(request, "A run over these households is already under way: here it is.")
+    return redirect("taxlogic:year_end_run", run_id=retry.public_id)

@@ -1,4 +1,5 @@
-"""Review.inputs and ActionPlan.result: from jsonb to compressed canonical JSON (taxlogic/fields.py).
+"""Review.inputs, ActionPlan.result and Recommendation.details: from jsonb to compressed canonical
+JSON (taxlogic/fields.py).
 
 The values are converted in Python (zlib is not PostgreSQL's), in batches, both ways.
 """
@@ -30,6 +31,7 @@ def forwards(apps, schema_editor) -> None:
     # The new fields are CompressedJSONField: they compress the JSON value they are given.
     _convert(apps, "Review", "inputs", "inputs_z", lambda value: value)
     _convert(apps, "ActionPlan", "result", "result_z", lambda value: value)
+    _convert(apps, "Recommendation", "details", "details_z", lambda value: value)
 
 
 def backwards(apps, schema_editor) -> None:
@@ -40,6 +42,7 @@ def backwards(apps, schema_editor) -> None:
 
     _convert(apps, "Review", "inputs_z", "inputs", plain)
     _convert(apps, "ActionPlan", "result_z", "result", plain)
+    _convert(apps, "Recommendation", "details_z", "details", plain)
 
 
 class Migration(migrations.Migration):
@@ -56,6 +59,11 @@ class Migration(migrations.Migration):
             name="result_z",
             field=taxlogic.fields.CompressedJSONField(null=True),
         ),
+        migrations.AddField(
+            model_name="recommendation",
+            name="details_z",
+            field=taxlogic.fields.CompressedJSONField(blank=True, default=dict),
+        ),
         # The old columns become nullable so that going back can fill them in again.
         migrations.AlterField(
             model_name="actionplan", name="result", field=models.JSONField(null=True)
@@ -63,8 +71,12 @@ class Migration(migrations.Migration):
         migrations.RunPython(forwards, backwards, elidable=False),
         migrations.RemoveField(model_name="review", name="inputs"),
         migrations.RemoveField(model_name="actionplan", name="result"),
+        migrations.RemoveField(model_name="recommendation", name="details"),
         migrations.RenameField(model_name="review", old_name="inputs_z", new_name="inputs"),
         migrations.RenameField(model_name="actionplan", old_name="result_z", new_name="result"),
+        migrations.RenameField(
+            model_name="recommendation", old_name="details_z", new_name="details"
+        ),
         migrations.AlterField(
             model_name="review",
             name="inputs",

@@ -1489,16 +1489,19 @@ class _Planner:
         """Short-term gains on this return that turn long-term within ``WAIT_DAYS``: the tax
         of selling now against selling then, both on this year's return (IRC §1222, §1(h))."""
         out = []
+        last = self.as_of + _WAIT
         for held in self.history.holdings_as_of:
             lot = held.lot
             price = self.prices.get(lot.symbol)
             if price is None or not self.on_return(lot.account) or lot.how is _INHERITED:
                 continue
             for piece in held.pieces:
+                turns = long_term_from(piece.holding_from)
+                if turns <= self.as_of or turns > last:
+                    continue
                 value = to_cents(price * piece.quantity)
                 gain = value - piece.basis
-                turns = long_term_from(piece.holding_from)
-                if gain <= 0 or turns <= self.as_of or turns > self.as_of + _WAIT:
+                if gain <= 0:
                     continue
                 now = self.tax_on(
                     self.plus(self.base_totals, (self.what_if(lot, piece, value, _SHORT),))

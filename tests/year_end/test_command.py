@@ -43,6 +43,24 @@ def test_start_and_follow_a_run_with_a_progress_bar(
     assert "Completed with 1 failure" in _call("--status", str(run.public_id))
     assert "already complete" in _call("--resume", str(run.pk))
 
+    out = _call("--retry-failed", str(run.pk), "--wait")
+    retry = YearEndRun.objects.get(retry_of=run)
+    assert f"Started run {retry.pk}" in out and f"the 1 failed households of run {run.pk}" in out
+    assert "Completed with 1 failure: 0 done" in out  # still no tax profile
+    with pytest.raises(CommandError, match="no failed households"):
+        _call(
+            "--retry-failed",
+            str(
+                YearEndRun.objects.create(
+                    firm=firm_a,
+                    tax_year=2026,
+                    as_of="2026-11-01",
+                    trigger="command",
+                    status="completed",
+                ).pk
+            ),
+        )
+
 
 @pytest.mark.django_db
 def test_a_team_and_a_tax_year(households: dict[str, Household], firm_a: Firm) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -356,3 +357,141 @@ def test_two_workers_on_the_same_chunk_count_each_household_once(
     assert not errors
     assert assert_run_exact(run) == {"done": 4}
     assert ActionPlan.objects.filter(firm=firm_a).count() == 4
+
+
+# --- the batch: a chunk's households reviewed together ------------------------------------
+
+
+def _spy_batches(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The households of every call of the review service, in order."""
+    calls: list[list[int]] = []
+    real = services.households_review
+
+    def review(*, households: list[Household], **kwargs: Any) -> dict[int, Any]:
+        calls.append(sorted(h.pk for h in households))
+        return real(households=households, **kwargs)
+
+    monkeypatch.setattr(services, "households_review", review)
+    return calls
+
+
+def test_households_never_tried_are_reviewed_in_one_batch(
+    households: dict[str, Household], firm_a: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy_batches(monkeypatch)
+    for household in _firm_a_households(households):
+        add_loss(household)
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    ids = _chunk(run)
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids)
+    assert calls == [ids]
+    assert assert_run_exact(run) == {"done": 4}
+    assert set(run.households.values_list("attempts", flat=True)) == {1}
+    assert set(run.households.values_list("change", flat=True)) == {"new"}
+    reviews = dict(run.households.values_list("household_id", "review__household_id"))
+    assert reviews == {pk: pk for pk in ids}  # each row names its own household's review
+
+
+def test_a_batch_its_worker_died_in_is_reviewed_one_by_one(
+    households: dict[str, Household], firm_a: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    ids = _chunk(run)
+    # The batch counted its attempt, then the worker died: nothing else was written.
+    YearEndHousehold.objects.filter(run=run).update(attempts=1)
+    calls = _spy_batches(monkeypatch)
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids)
+    assert calls == [[pk] for pk in ids]
+    assert assert_run_exact(run) == {"done": 4}
+    assert set(run.households.values_list("attempts", flat=True)) == {2}
+
+
+def test_a_failed_batch_is_rolled_back_and_gives_its_attempt_back(
+    households: dict[str, Household], firm_a: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run, _ = year_end.year_end_start(firm=firm_a, as_of=TODAY(), trigger=RunTrigger.COMMAND)
+    ids = _chunk(run)
+    real = services.households_review
+
+    def half_written(*, households: list[Household], **kwargs: Any) -> dict[int, Any]:
+        done = real(households=households, **kwargs)
+        if len(households) > 1:
+            raise KeyError("after writing the plans")
+        return done
+
+    monkeypatch.setattr(services, "households_review", half_written)
+    year_end.year_end_chunk_run(run_id=run.pk, household_ids=ids)
+    # Nothing of the batch stood; each household was then reviewed alone, once.
+    assert assert_run_exact(run) == {"done": 4}
+    assert set(run.households.values_list("attempts", flat=True)) == {1}
+    assert ActionPlan.objects.filter(firm=firm_a).count() == 4
+    assert Review.objects.filter(firm=firm_a).count() == 4
+
+
+def test_a_batch_takes_the_same_queries_for_two_households_or_twenty(
+    firm_a: Firm, advisor: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.fixtures import make_household
+
+    def queries_for(count: int) -> int:
+        made = [make_household(advisor, f"Batch {count}-{n}") for n in range(count)]
+        for household in made:
+            add_loss(household)
+        run, _ = year_end.year_end_start(
+            firm=firm_a,
+            as_of=TODAY(),
+            trigger=RunTrigger.COMMAND,
+            household_ids=[h.pk for h in made],
+        )
+        with CaptureQueriesContext(connection) as captured:
+            year_end.year_end_chunk_run(run_id=run.pk, household_ids=_chunk(run))
+        assert assert_run_exact(run) == {"done": count}
+        return len(captured)
+
+    queries_for(2)  # the firm's harvest settings are made the first time they are needed
+    assert queries_for(2) == queries_for(20)
+
+
+# --- retrying the failures of a finished run ----------------------------------------------
+
+
+def test_the_failures_of_a_finished_run_are_reviewed_again_in_a_run_of_their_own(
+    households: dict[str, Household],
+    firm_a: Firm,
+    users: dict[str, Any],
+    start_run: Callable[..., YearEndRun],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    broken = households["teammate"]
+    profile = TaxProfile.objects.get(household=broken)
+    profile.delete()
+    first = start_run(firm_a)
+    assert assert_run_exact(first) == {"done": 3, "failed": 1}
+    with pytest.raises(ValidationError, match="still under way"):
+        YearEndRun.objects.filter(pk=first.pk).update(status=RunStatus.RUNNING)
+        first.refresh_from_db()
+        year_end.year_end_retry_failed(run=first)
+    YearEndRun.objects.filter(pk=first.pk).update(status=RunStatus.COMPLETED)
+    first.refresh_from_db()
+    for key in ("advisor", "compliance", "outsider"):
+        with pytest.raises(PermissionDenied):
+            year_end.year_end_retry_failed(run=first, user=users[key])
+
+    profile.pk = None
+    profile.save()  # the data is fixed
+    with django_capture_on_commit_callbacks(execute=True):
+        retry, created = year_end.year_end_retry_failed(run=first, user=users["firm_admin"])
+    retry.refresh_from_db()
+    assert created and retry.retry_of == first and retry.trigger == RunTrigger.RETRY
+    assert (retry.as_of, retry.tax_year, retry.team_id) == (first.as_of, first.tax_year, None)
+    assert assert_run_exact(retry) == {"done": 1}
+    assert list(retry.households.values_list("household_id", flat=True)) == [broken.pk]
+    first.refresh_from_db()
+    assert (first.done, first.failed) == (3, 1)  # the first run keeps its record
+    assert ActionPlan.objects.filter(household=broken, is_current=True).count() == 1
+    # A run without failures has nothing to retry.
+    with pytest.raises(ValidationError, match="no failed households"):
+        year_end.year_end_retry_failed(run=retry)

@@ -15,6 +15,7 @@ from clients.models import Household, TaxProfile
 from taxlogic import year_end
 from taxlogic.models import RunTrigger, YearEndRun
 from tests.conftest import USERS
+from tests.factories import TaxProfileFactory
 from tests.plans.conftest import add_loss
 from tests.year_end.conftest import TODAY
 
@@ -218,3 +219,29 @@ def test_the_navigation_links_the_year_end_page(
 ) -> None:
     page = client_for(users["advisor"]).get(RUNS).content.decode()
     assert f'href="{RUNS}"' in page
+
+
+def test_a_firm_admin_retries_the_failures_from_the_page(
+    users: dict[str, Advisor],
+    households: dict[str, Household],
+    runs: dict[str, YearEndRun],
+    client_for: Callable[[Advisor], Client],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    retry_url = reverse("taxlogic:year_end_retry", args=[runs["firm"].public_id])
+    page = client_for(users["firm_admin"]).get(_run_url(runs["firm"])).content.decode()
+    assert "Review the 1 failed household again" in page and retry_url in page
+    for key in ("compliance", "team_lead", "advisor"):
+        client = client_for(users[key])
+        assert retry_url not in client.get(_run_url(runs["firm"])).content.decode()
+        assert client.post(retry_url).status_code in (403, 404)
+    team_page = client_for(users["firm_admin"]).get(_run_url(runs["team"])).content.decode()
+    assert "failed household again" not in team_page  # no failures there
+
+    TaxProfileFactory(household=households["other_team_advisor"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(users["firm_admin"]).post(retry_url)
+    retry = YearEndRun.objects.get(retry_of=runs["firm"])
+    assert response.status_code == 302 and response["Location"] == _run_url(retry)
+    page = client_for(users["firm_admin"]).get(_run_url(retry)).content.decode()
+    assert "retries the failures of" in page and "Completed" in page

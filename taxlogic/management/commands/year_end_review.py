@@ -2,12 +2,15 @@
 
     manage.py year_end_review --firm acme --as-of 2026-11-01 [--tax-year 2026] [--team North]
     manage.py year_end_review --resume RUN          # queue again whatever is not done
+    manage.py year_end_review --retry-failed RUN    # a new run over a finished run's failures
     manage.py year_end_review --status RUN          # where a run stands
     ... --wait                                      # follow it with a progress bar
 
 Starting queues the run on the workers (with no REDIS_URL it runs here, in-process) and prints
 its id. ``--resume`` is the answer to a broker that lost its queue (a Redis restarted without
 persistence): it re-enqueues every household still pending, and what is done stays done.
+``--retry-failed`` starts a new run over the households a finished run failed (once their
+data is fixed), at the same as-of date; the finished run keeps its record.
 """
 
 from __future__ import annotations
@@ -81,6 +84,9 @@ class Command(BaseCommand):
         parser.add_argument("--tax-year", type=int, help="Default: the as-of date's year.")
         parser.add_argument("--team", help="Only this team's households (name or id).")
         parser.add_argument("--resume", metavar="RUN", help="Queue a run's pending households.")
+        parser.add_argument(
+            "--retry-failed", metavar="RUN", help="Start a run over a finished run's failures."
+        )
         parser.add_argument("--status", metavar="RUN", help="Print where a run stands.")
         parser.add_argument(
             "--wait", action="store_true", help="Follow the run with a progress bar until done."
@@ -95,11 +101,25 @@ class Command(BaseCommand):
                 if chunks or run.status != "completed"
                 else f"Run {run.pk} is already complete: nothing to resume."
             )
+        elif options["retry_failed"]:
+            failed_run = _run(options["retry_failed"])
+            try:
+                run, created = year_end.year_end_retry_failed(run=failed_run)
+            except ValidationError as error:
+                raise CommandError(f"Run {failed_run.pk}: {' '.join(error.messages)}") from None
+            verb = "Started" if created else "Already running:"
+            self.stdout.write(
+                f"{verb} run {run.pk} ({run.public_id}): the {run.total} failed households of "
+                f"run {failed_run.pk}."
+            )
         elif options["status"]:
             run = _run(options["status"])
         else:
             if not options["firm"]:
-                raise CommandError("Give --firm (to start a run), --resume RUN or --status RUN.")
+                raise CommandError(
+                    "Give --firm (to start a run), --resume RUN, --retry-failed RUN "
+                    "or --status RUN."
+                )
             firm = _firm(options["firm"])
             team = _team(firm, options["team"]) if options["team"] else None
             as_of = options["as_of"] or year_end.firm_today(firm)

@@ -1,0 +1,80 @@
+"""taxlogic/fields.py: JSON stored as compressed canonical JSON reads back as the same JSON."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import pytest
+from django.core import serializers
+from django.db import connection
+
+from clients.models import Household
+from taxlogic import services
+from taxlogic.fields import SMALL, CompressedJSONField, EncodedJSON, canonical_json
+from taxlogic.models import Recommendation, Review
+from tests.plans.conftest import add_loss, review
+
+pytestmark = pytest.mark.django_db
+
+
+def _stored(table: str, column: str, pk: int) -> bytes:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])
+        return bytes(cursor.fetchone()[0])
+
+
+def test_values_read_back_as_they_were_written(households: dict[str, Household]) -> None:
+    household = households["advisor"]
+    big = {"lots": [{"id": f"L{n}", "basis": f"{n}.00", "note": "é ✓"} for n in range(500)]}
+    small = {"b": [1, 2, {"c": None}], "a": "x"}
+    made = Review.objects.create(
+        firm=household.firm, household=household, tax_year=2026, as_of="2026-11-01", inputs=big
+    )
+    made.refresh_from_db()
+    assert made.inputs == big
+    raw = _stored("taxlogic_review", "inputs", made.pk)
+    assert raw[:1] == b"x" and len(raw) < len(canonical_json(big)) / 4  # compressed
+
+    Review.objects.filter(pk=made.pk).update(inputs=small)
+    made.refresh_from_db()
+    assert made.inputs == small
+    assert _stored("taxlogic_review", "inputs", made.pk) == b'{"a":"x","b":[1,2,{"c":null}]}'
+
+    Review.objects.filter(pk=made.pk).update(inputs=None)
+    made.refresh_from_db()
+    assert made.inputs is None
+
+
+def test_a_value_with_its_encoding_is_stored_as_that_encoding() -> None:
+    field = CompressedJSONField()
+    value = EncodedJSON({"z": 1, "a": [True, "ü"]})
+    assert value.encoded == canonical_json(dict(value)) == '{"a":[true,"ü"],"z":1}'.encode()
+    assert field.get_prep_value(value) == value.encoded  # small: as it is
+    large = EncodedJSON({"k": "v" * SMALL})
+    assert field.to_python(field.get_prep_value(large)) == large
+
+
+def test_a_review_stores_the_inputs_its_hash_is_of(households: dict[str, Household]) -> None:
+    household = households["advisor"]
+    add_loss(household)
+    computed = review(household).reviews.get()
+    computed.refresh_from_db()
+    assert isinstance(computed.inputs, dict) and computed.inputs["case"]["lots"]
+    assert services.inputs_hash(computed.inputs) == computed.inputs_hash
+    stored = _stored("taxlogic_review", "inputs", computed.pk)
+    raw = zlib.decompress(stored) if stored[:1] == b"x" else stored
+    assert raw == canonical_json(computed.inputs)  # the very text the hash is of
+    rec = Recommendation.objects.filter(plan=computed.plan).first()
+    assert rec is not None and rec.details["notes"]
+    assert _stored("taxlogic_recommendation", "details", rec.pk)[:1] == b"{"  # small: plain
+
+
+def test_serialized_reviews_load_back(households: dict[str, Household]) -> None:
+    household = households["advisor"]
+    add_loss(household)
+    computed = review(household).reviews.get()
+    text = serializers.serialize("json", [computed])
+    assert json.loads(text)[0]["fields"]["inputs"].startswith('{"case":')
+    [loaded] = list(serializers.deserialize("json", text))
+    assert loaded.object.inputs == computed.inputs
