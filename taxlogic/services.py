@@ -56,6 +56,7 @@ from clients.models import (
     Transaction,
 )
 from clients.selectors import latest_close
+from taxlogic import bulk
 from taxlogic.fields import EncodedJSON, canonical_json
 from taxlogic.models import (
     ActionPlan,
@@ -737,7 +738,7 @@ def _fill_inputs(review: Review, inputs: Inputs, digest: str) -> None:
 def _save_reviews(reviews: list[Review]) -> None:
     """Insert the new reviews in one statement; save the queued ones that were filled in."""
     queued = [r for r in reviews if r.pk is not None]
-    Review.objects.bulk_create([r for r in reviews if r.pk is None])
+    bulk.insert(Review, [r for r in reviews if r.pk is None])
     for review in queued:
         review.save()
 
@@ -828,8 +829,8 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
         recommendations.extend(rows)
         n.review.plan = saved
         n.review.status, n.review.finished = ReviewStatus.DONE, timezone.now()
-    ActionPlan.objects.bulk_create(plans)
-    Recommendation.objects.bulk_create(recommendations)
+    bulk.insert(ActionPlan, plans)
+    bulk.insert(Recommendation, recommendations)
     RecommendationDecision.objects.bulk_create(
         [
             RecommendationDecision(
