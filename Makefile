@@ -11,7 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test test-fast lint lock chromium python-venv run-worker run-beat
+.PHONY: install native demo test test-fast lint lock chromium python-venv run-worker run-beat
 
 $(VENV)/.installed: requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Harvest Desk needs Python 3.11 or newer"; exit 1; }
@@ -22,20 +22,29 @@ $(VENV)/.installed: requirements-dev.lock
 
 install: $(VENV)/.installed
 
+# The rule engine compiled with mypyc into build/native/ (used only while it matches the
+# sources: taxlogic/rules/__init__.py). Does nothing when current; TAXLOGIC_NATIVE=0 skips it.
+# A machine without a C compiler still runs everything, from the sources (make test says so).
+native: install
+	@$(PY) -m taxlogic.native || echo "The rule engine runs from its sources (slower, same results)."
+
 # Embedded mode (no DATABASE_URL, no REDIS_URL): SQLite under ./data, tasks in-process.
-demo: install
+demo: native
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite on PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set, else throwaway
 # servers started from the installed binaries (tests/servers.py).
-test: install chromium
+# The engine's own tests run twice: compiled (as the site runs it) and from the sources.
+test: native chromium
 	$(PY) -m ruff check .
+	$(PY) -m taxlogic.native --check
 	$(PY) -m pytest
+	TAXLOGIC_NATIVE=0 $(PY) -m pytest tests/taxlogic tests/cases -p no:django -q
 
 # Only the pure rule engine: no Django, no database, seconds.
-test-fast: install
+test-fast: native
 	$(PY) -m pytest tests/taxlogic tests/cases -p no:django -q
 
 lint: install
@@ -66,7 +75,7 @@ lock:
 	uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 -q -o requirements.lock --custom-compile-command "make lock"
 	uv pip compile pyproject.toml --group dev --generate-hashes --universal --python-version 3.11 -q -o requirements-dev.lock --custom-compile-command "make lock"
 
-run-worker: install
+run-worker: native
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
 
 run-beat: install

@@ -407,7 +407,7 @@ def _quick_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]
     if quantity is None or basis is None or acquired is None:
         return None
     ids[lot_id] = f"lots[{index}].id"
-    return Lot(lot_id, account, symbol, quantity, basis, acquired, how, None, index)  # type: ignore[arg-type]
+    return Lot(lot_id, account, symbol, quantity, basis, acquired, how, None, index)
 
 
 def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Trade | None:
@@ -441,7 +441,7 @@ def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, st
             return None
         requests = (LotRequest(lot, take),)
     ids[trade_id] = f"transactions[{index}].id"
-    return Trade(trade_id, account, when, action, symbol, quantity, amount, requests, index)  # type: ignore[arg-type]
+    return Trade(trade_id, account, when, action, symbol, quantity, amount, requests, index)
 
 
 def _parse_lots(value: object, accounts: set[str], ids: dict[str, str]) -> tuple[Lot, ...]:

@@ -589,7 +589,7 @@ class Plan:
         return self.tax_before - self.tax_after
 
     def to_json(self) -> dict[str, Any]:
-        out = _plain(self)
+        out: dict[str, Any] = _plain(self)
         out["tax_saved"] = _money(self.tax_saved)
         return out
 

@@ -239,10 +239,10 @@ def parse_filing_status(value: object) -> str:
     raise ValueError(f"unknown filing status {value!r}: expected one of {allowed}")
 
 
-def tax_year_table(year: int) -> TaxYearTable:
+def tax_year_table(year: object) -> TaxYearTable:
     """The figures of ``year`` (Rev. Proc. 2024-40 for 2025, Rev. Proc. 2025-32 for 2026).
 
-    Raises ``UnknownTaxYear`` for a year without a table.
+    Raises ``UnknownTaxYear`` for a year without a table (or anything that is not a year).
     """
     # bool is an int; a True year is a bug, not 1.
     if isinstance(year, int) and not isinstance(year, bool) and year in _TABLES:

@@ -125,9 +125,9 @@ def test_unknown_year_raises(year: int) -> None:
 
 def test_year_must_be_an_int() -> None:
     with pytest.raises(UnknownTaxYear):
-        tax_year_table("2026")  # type: ignore[arg-type]
+        tax_year_table("2026")
     with pytest.raises(UnknownTaxYear):
-        tax_year_table(True)  # type: ignore[arg-type]
+        tax_year_table(True)
 
 
 @pytest.mark.parametrize(
