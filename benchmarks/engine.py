@@ -17,6 +17,7 @@ transactions/s and elapsed seconds for each run.
 from __future__ import annotations
 
 import argparse
+import platform
 import random
 import sys
 import time
@@ -274,11 +275,18 @@ def _report(name: str, clock: Clock, *, lots: int, transactions: int, target: fl
     )
 
 
+def engine_mode() -> str:
+    from taxlogic import rules
+
+    return "compiled (mypyc)" if rules.native else "from its sources (not compiled)"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="1/10 of each run")
     args = parser.parse_args()
     scale = 10 if args.small else 1
+    print(f"Python {platform.python_version()} ({sys.executable}), engine {engine_mode()}")
 
     data = large_household(transactions=100_000 // scale)
     clock = Clock()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -83,6 +84,12 @@ def _env(redis_url: str = "") -> dict[str, str]:
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
+
+
+def engine_mode() -> str:
+    from taxlogic import rules
+
+    return "engine compiled (mypyc)" if rules.native else "engine from its sources"
 
 
 def main() -> int:
@@ -225,6 +232,7 @@ def main() -> int:
         f"{transactions:,} transactions"
     )
     print(f"workers:             1 worker, {args.concurrency} processes (prefork), Redis broker")
+    print(f"python, engine:      {platform.python_version()} ({sys.executable}), {engine_mode()}")
     print(
         f"year-end review:     {seconds:.1f} s ({cold.total / seconds:.1f} households/s; "
         f"{cold.done:,} done, {cold.failed:,} failed); goal < {GOAL_SECONDS} s: "
