@@ -625,9 +625,14 @@ def households_review(
     unchanged: dict[int, ActionPlan] = {}
     new: list[_NewPlan] = []
     for pk in ids:
-        household = locked[pk]
-        found = loaded[pk]
+        household, found = locked[pk], loaded[pk]
         started = timezone.now()
+        digest = found.digest if isinstance(found, Inputs) else ""
+        previous = current.get(pk)
+        same = previous is not None and previous.inputs_hash == digest
+        if same and pk not in queued:
+            unchanged[pk] = previous  # type: ignore[assignment]
+            continue
         review = queued.get(pk) or Review(
             firm_id=household.firm_id,
             household=household,
@@ -641,16 +646,11 @@ def households_review(
             review.finished = timezone.now()
             failed.append(review)
             continue
-        digest = found.digest
         _fill_inputs(review, found, digest)
-        previous = current.get(pk)
-        if previous is not None and previous.inputs_hash == digest:
-            if pk in queued:
-                review.plan, review.reused = previous, True
-                review.status, review.finished = ReviewStatus.DONE, timezone.now()
-                reused.append((review, previous))
-            else:
-                unchanged[pk] = previous
+        if same:  # a queued review of unchanged data: it reuses the plan that stands
+            review.plan, review.reused = previous, True
+            review.status, review.finished = ReviewStatus.DONE, timezone.now()
+            reused.append((review, previous))  # type: ignore[arg-type]
             continue
         try:
             plan = plan_from_snapshot(found.snapshot)
