@@ -10,13 +10,65 @@ gives it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeVar
+import datetime
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
 
-from django.db import connection
-from django.db.models import Model
+from django.db import connection, connections, models
+from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
+
+# Fields whose value of one of these exact types is already what PostgreSQL's ``get_db_prep_save``
+# gives (it hands such values through unchanged): they are read, not prepared. A value of any
+# other type (None included, an enum member, a string for a number) is prepared by its field.
+_AS_IS: dict[type[Field[Any, Any]], tuple[type, ...]] = {
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+    models.IntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.PositiveBigIntegerField: (int,),
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.DecimalField: (Decimal,),
+    models.DateField: (datetime.date,),
+    models.UUIDField: (uuid.UUID,),
+}
+
+
+def _reader(field: Field[Any, Any], db: Any) -> Callable[[Model], Any]:
+    """How to get ``field``'s value of an object ready for the database."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    types = _AS_IS.get(type(target))
+    if type(field) is models.DateField and (field.auto_now or field.auto_now_add):
+        types = None  # its pre_save sets the value
+    attname = field.attname
+
+    def prepared(obj: Model) -> Any:
+        return field.get_db_prep_save(field.pre_save(obj, True), db)
+
+    if not types:
+        return prepared
+    if types == (Decimal,):
+
+        def read_decimal(obj: Model) -> Any:
+            value = getattr(obj, attname)
+            # NaN and infinities are refused by the field: prepared, they raise as they would.
+            return value if type(value) is Decimal and value.is_finite() else prepared(obj)
+
+        return read_decimal
+
+    def read(obj: Model) -> Any:
+        value = getattr(obj, attname)
+        return value if type(value) in types else prepared(obj)
+
+    return read
 
 
 def insert(model: type[M], objs: Sequence[M]) -> None:
@@ -29,6 +81,8 @@ def insert(model: type[M], objs: Sequence[M]) -> None:
         return
     meta = model._meta
     fields = meta.concrete_fields
+    db = connections[connection.alias]  # the connection itself, not the proxy looked up per use
+    readers = [_reader(f, db) for f in fields]
     quote = connection.ops.quote_name
     for obj in objs:
         # Related objects saved since they were assigned give their keys (as in bulk_create).
@@ -43,9 +97,7 @@ def insert(model: type[M], objs: Sequence[M]) -> None:
         columns = ", ".join(quote(f.column) for f in fields)
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for obj in objs:
-                copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-                )
+                copy.write_row([read(obj) for read in readers])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

@@ -16,6 +16,7 @@ import json
 import zlib
 from typing import Any
 
+import orjson
 from django.db import models
 
 LEVEL = 1  # zlib's fastest: most of the gain for a fraction of the time
@@ -26,8 +27,17 @@ SMALL = 2000
 
 
 def canonical_json(value: Any) -> bytes:
-    """The one encoding of a JSON value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The one encoding of a JSON value: sorted keys, no spaces, UTF-8, as
+    ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes it
+    (the definition every stored hash was computed by). orjson writes the very same bytes for
+    what we store (text, whole numbers, booleans, null, lists, objects with text keys: money and
+    quantities are text) in a tenth of the time; what it refuses (keys that are not text, a
+    whole number past 64 bits) takes the json module. Floats are never stored: were one, it
+    would be spelled orjson's way (``1e16`` where json writes ``1e+16``), still one way."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class EncodedJSON(dict):
@@ -43,7 +53,7 @@ class EncodedJSON(dict):
 
 def _decode(stored: bytes | memoryview) -> Any:
     data = bytes(stored)
-    return json.loads(zlib.decompress(data) if data[:1] == b"x" else data)
+    return orjson.loads(zlib.decompress(data) if data[:1] == b"x" else data)
 
 
 class CompressedJSONField(models.Field):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from clients.models import Household
 from taxlogic import bulk
@@ -68,3 +69,40 @@ def test_copy_inserts_what_bulk_create_inserts(households: dict[str, Household])
 def test_nothing_to_insert_is_nothing_done() -> None:
     bulk.insert(Recommendation, [])
     assert not Recommendation.objects.exists()
+
+
+def test_values_read_as_they_are_are_the_values_the_fields_prepare(
+    households: dict[str, Household],
+) -> None:
+    """The values COPY takes without asking their field are exactly what the field would give;
+    a value of any other shape (a number as text, an enum member, NaN) goes through its field."""
+    from django.db import connection
+
+    from taxlogic.bulk import _reader
+    from taxlogic.models import ActionPlan, Review
+
+    household = households["advisor"]
+    add_loss(household)
+    plan = review(household)
+    [recommendation] = plan.recommendations.all()
+    samples = [recommendation, plan, Review.objects.filter(plan=plan).first()]
+    odd = copy.copy(recommendation)
+    odd.quantity, odd.kind, odd.position = "1.50", recommendation.kind, True
+    samples.append(odd)
+    for obj in samples:
+        for field in type(obj)._meta.concrete_fields:
+            if getattr(field, "auto_now_add", False):
+                continue  # the moment of the insert: checked below
+            expected = field.get_db_prep_save(field.pre_save(obj, True), connection)
+            got = _reader(field, connection)(obj)
+            # psycopg's Jsonb wrapper compares by identity: compare what it wraps.
+            got, expected = getattr(got, "obj", got), getattr(expected, "obj", expected)
+            assert got == expected, (type(obj).__name__, field.name)
+    assert isinstance(_reader(Recommendation._meta.get_field("quantity"), connection)(odd), Decimal)
+    nan = copy.copy(recommendation)
+    nan.quantity = Decimal("NaN")
+    with pytest.raises(Exception, match="decimal"):
+        _reader(Recommendation._meta.get_field("quantity"), connection)(nan)
+    before = timezone.now()
+    fresh = _reader(ActionPlan._meta.get_field("created"), connection)(copy.copy(plan))
+    assert fresh >= before > plan.created  # auto_now_add: set by its field, not read
