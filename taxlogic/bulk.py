@@ -21,52 +21,66 @@ from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 
-# Fields whose value of one of these exact types is already what PostgreSQL's ``get_db_prep_save``
-# gives (it hands such values through unchanged): they are read, not prepared. A value of any
-# other type (None included, an enum member, a string for a number) is prepared by its field.
-_AS_IS: dict[type[Field[Any, Any]], tuple[type, ...]] = {
-    models.AutoField: (int,),
-    models.BigAutoField: (int,),
-    models.IntegerField: (int,),
-    models.BigIntegerField: (int,),
-    models.SmallIntegerField: (int,),
-    models.PositiveIntegerField: (int,),
-    models.PositiveSmallIntegerField: (int,),
-    models.PositiveBigIntegerField: (int,),
-    models.CharField: (str,),
-    models.TextField: (str,),
-    models.BooleanField: (bool,),
-    models.DecimalField: (Decimal,),
-    models.DateField: (datetime.date,),
-    models.UUIDField: (uuid.UUID,),
+
+# What PostgreSQL's ``get_db_prep_save`` hands through unchanged, by field: such values are read,
+# not prepared (None too, for every one of these fields). Any other value (a number as text, a
+# naive datetime, NaN) is prepared by its field, which converts or refuses it.
+def _as_is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _as_is_text(value: Any) -> bool:
+    return isinstance(value, str)  # a TextChoices member too: CharField gives it back as it is
+
+
+def _as_is_decimal(value: Any) -> bool:
+    return type(value) is Decimal and value.is_finite()
+
+
+def _as_is_datetime(value: Any) -> bool:
+    return type(value) is datetime.datetime and value.utcoffset() is not None
+
+
+def _of_type(kind: type) -> Callable[[Any], bool]:
+    return lambda value: type(value) is kind
+
+
+_AS_IS: dict[type[Field[Any, Any]], Callable[[Any], bool]] = {
+    models.AutoField: _as_is_int,
+    models.BigAutoField: _as_is_int,
+    models.IntegerField: _as_is_int,
+    models.BigIntegerField: _as_is_int,
+    models.SmallIntegerField: _as_is_int,
+    models.PositiveIntegerField: _as_is_int,
+    models.PositiveSmallIntegerField: _as_is_int,
+    models.PositiveBigIntegerField: _as_is_int,
+    models.CharField: _as_is_text,
+    models.TextField: _as_is_text,
+    models.BooleanField: _of_type(bool),
+    models.DecimalField: _as_is_decimal,
+    models.DateField: _of_type(datetime.date),
+    models.DateTimeField: _as_is_datetime,
+    models.UUIDField: _of_type(uuid.UUID),
 }
 
 
 def _reader(field: Field[Any, Any], db: Any) -> Callable[[Model], Any]:
     """How to get ``field``'s value of an object ready for the database."""
     target = field.target_field if isinstance(field, models.ForeignKey) else field
-    types = _AS_IS.get(type(target))
-    if type(field) is models.DateField and (field.auto_now or field.auto_now_add):
-        types = None  # its pre_save sets the value
+    as_is = _AS_IS.get(type(target))
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        as_is = None  # its pre_save sets the value
     attname = field.attname
 
     def prepared(obj: Model) -> Any:
         return field.get_db_prep_save(field.pre_save(obj, True), db)
 
-    if not types:
+    if as_is is None:
         return prepared
-    if types == (Decimal,):
-
-        def read_decimal(obj: Model) -> Any:
-            value = getattr(obj, attname)
-            # NaN and infinities are refused by the field: prepared, they raise as they would.
-            return value if type(value) is Decimal and value.is_finite() else prepared(obj)
-
-        return read_decimal
 
     def read(obj: Model) -> Any:
         value = getattr(obj, attname)
-        return value if type(value) in types else prepared(obj)
+        return value if value is None or as_is(value) else prepared(obj)
 
     return read
 

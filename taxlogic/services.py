@@ -254,17 +254,19 @@ def households_inputs(
     account_ids = list(household_of)
 
     # Plain rows, not model instances: a household can hold thousands of lots (year-end runs).
+    window_trades = Transaction.objects.filter(
+        account_id__in=account_ids, trade_date__gte=window, trade_date__lte=as_of
+    )
     in_window = list(
-        Transaction.objects.filter(
-            account_id__in=account_ids, trade_date__gte=window, trade_date__lte=as_of
-        )
-        .order_by("trade_date", "id")
+        window_trades.order_by("trade_date", "id")
         .annotate(symbol=F("security__symbol"), public=_public_text())
         .values_list(*_TRANSACTION_FIELDS, "symbol", named=True)
     )
     for t in in_window:
         rows.transactions.setdefault(household_of[t.account_id], []).append(t)
-    referenced = {t.lot_id for t in in_window if t.lot_id}
+    # The lots those trades opened or sold, held or not: named by a subquery (a chunk's trades
+    # name thousands of lots, too many to send as parameters).
+    referenced = window_trades.filter(lot__isnull=False).values("lot_id")
     for lot in (
         TaxLot.objects.filter(account_id__in=account_ids, acquired__lte=as_of)
         .filter(Q(quantity__gt=0) | Q(pk__in=referenced))

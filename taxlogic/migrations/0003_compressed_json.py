@@ -1,11 +1,8 @@
 """Review.inputs, ActionPlan.result and Recommendation.details: from jsonb to compressed canonical
 JSON (taxlogic/fields.py).
 
-The values are converted in Python (zlib is not PostgreSQL's), in batches, both ways.
+The values are converted in Python (the compression is not PostgreSQL's), in batches, both ways.
 """
-
-import json
-import zlib
 
 from django.db import migrations, models
 
@@ -38,7 +35,7 @@ def backwards(apps, schema_editor) -> None:
     def plain(value):
         if value is None or isinstance(value, dict | list):
             return value
-        return json.loads(zlib.decompress(value))
+        return taxlogic.fields.decode(value)
 
     _convert(apps, "Review", "inputs_z", "inputs", plain)
     _convert(apps, "ActionPlan", "result_z", "result", plain)

@@ -6,6 +6,7 @@ import copy
 import datetime
 import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.forms.models import model_to_dict
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from clients.models import Household
 from taxlogic import bulk
-from taxlogic.models import Recommendation
+from taxlogic.models import Recommendation, RecommendationStatus
 from tests.plans.conftest import add_loss, review
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,9 @@ def test_values_read_as_they_are_are_the_values_the_fields_prepare(
     samples = [recommendation, plan, Review.objects.filter(plan=plan).first()]
     odd = copy.copy(recommendation)
     odd.quantity, odd.kind, odd.position = "1.50", recommendation.kind, True
+    odd.status = RecommendationStatus.APPROVED  # an enum member: CharField gives it back
+    odd.decided_at = datetime.datetime(2026, 11, 2, 9, 30, tzinfo=ZoneInfo("America/Chicago"))
+    odd.lot, odd.price = None, None
     samples.append(odd)
     for obj in samples:
         for field in type(obj)._meta.concrete_fields:
@@ -103,6 +107,10 @@ def test_values_read_as_they_are_are_the_values_the_fields_prepare(
     nan.quantity = Decimal("NaN")
     with pytest.raises(Exception, match="decimal"):
         _reader(Recommendation._meta.get_field("quantity"), connection)(nan)
+    naive = copy.copy(recommendation)
+    naive.decided_at = datetime.datetime(2026, 11, 2, 9, 30)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):  # made aware by its field
+        assert _reader(Recommendation._meta.get_field("decided_at"), connection)(naive).tzinfo
     before = timezone.now()
     fresh = _reader(ActionPlan._meta.get_field("created"), connection)(copy.copy(plan))
     assert fresh >= before > plan.created  # auto_now_add: set by its field, not read

@@ -58,6 +58,23 @@ def _old_firm(firm: Firm) -> Firm:
     return firm
 
 
+def test_each_worker_process_freezes_its_start_and_collects_less_often() -> None:
+    import gc
+
+    from celery.signals import worker_process_init
+
+    from config.celery import GC_THRESHOLD
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    try:
+        worker_process_init.send(sender=None)  # what a prefork child sends when it starts
+        assert gc.get_threshold() == GC_THRESHOLD != before
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
 def test_default_moments_are_1_november_and_1_december_at_six_in_the_firm_zone(
     firm_a: Firm,
 ) -> None:
