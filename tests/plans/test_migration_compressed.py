@@ -64,21 +64,14 @@ def test_json_survives_the_migration_both_ways(households: dict[str, Household])
             details=DETAILS,
         )
 
-        apps = _migrate(AFTER)
-        review = apps.get_model("taxlogic", "Review").objects.get()
-        assert review.inputs == INPUTS and review.plan.result == RESULT
-        assert apps.get_model("taxlogic", "Recommendation").objects.get().details == DETAILS
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_typeof(inputs)::text FROM taxlogic_review")
-            assert cursor.fetchone()[0] == "bytea"
-
-        apps = _migrate(BEFORE)
-        review = apps.get_model("taxlogic", "Review").objects.get()
-        assert review.inputs == INPUTS and review.plan.result == RESULT
-        assert apps.get_model("taxlogic", "Recommendation").objects.get().details == DETAILS
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_typeof(inputs)::text FROM taxlogic_review")
-            assert cursor.fetchone()[0] == "jsonb"
+        for targets, column_type in ((AFTER, "bytea"), (BEFORE, "jsonb")):
+            apps = _migrate(targets)
+            review = apps.get_model("taxlogic", "Review").objects.get()
+            assert review.inputs == INPUTS and review.plan.result == RESULT
+            assert apps.get_model("taxlogic", "Recommendation").objects.get().details == DETAILS
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_typeof(inputs)::text FROM taxlogic_review")
+                assert cursor.fetchone()[0] == column_type
     finally:
         leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
         _migrate([node for node in leaves if node[0] == "taxlogic"])
