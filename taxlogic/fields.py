@@ -55,7 +55,10 @@ def decode(stored: bytes | memoryview) -> Any:
         data = context.decompress(data)
     elif data[:1] == ZLIB_FIRST:
         data = zlib.decompress(data)
-    return orjson.loads(data)
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)  # what only the json module reads: a whole number past 64 bits
 
 
 def canonical_json(value: Any) -> bytes:
