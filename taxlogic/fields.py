@@ -37,22 +37,25 @@ ZLIB_FIRST = b"x"
 _contexts = threading.local()
 
 
+def _context(name: str, make: Any) -> Any:
+    """This thread's (de)compression context called ``name``, made on first use."""
+    context = getattr(_contexts, name, None)
+    if context is None:
+        context = make()
+        setattr(_contexts, name, context)
+    return context
+
+
 def compress(data: bytes) -> bytes:
     """``data`` as one Zstandard frame (its size recorded in it)."""
-    context = getattr(_contexts, "compressor", None)
-    if context is None:
-        context = _contexts.compressor = zstandard.ZstdCompressor(level=LEVEL)
-    return context.compress(data)
+    return _context("compressor", lambda: zstandard.ZstdCompressor(level=LEVEL)).compress(data)
 
 
 def decode(stored: bytes | memoryview) -> Any:
     """The JSON value of a stored ``CompressedJSONField`` value: Zstandard, zlib or plain."""
     data = bytes(stored)
     if data[:4] == ZSTD_MAGIC:
-        context = getattr(_contexts, "decompressor", None)
-        if context is None:
-            context = _contexts.decompressor = zstandard.ZstdDecompressor()
-        data = context.decompress(data)
+        data = _context("decompressor", zstandard.ZstdDecompressor).decompress(data)
     elif data[:1] == ZLIB_FIRST:
         data = zlib.decompress(data)
     try:
