@@ -51,6 +51,7 @@ class Household(models.Model):
     external_crm_id = models.CharField(
         "CRM id", max_length=64, blank=True, help_text="The household's id in the firm's CRM."
     )
+    notes = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -92,6 +93,10 @@ class Person(models.Model):
     role = models.CharField(max_length=20, choices=PersonRole.choices)
     name = models.CharField(max_length=200)
     date_of_birth = models.DateField(null=True, blank=True)
+    # Both feed the return: §63(f) additional standard deduction (65 or older, blind) and the
+    # senior deduction; a death ends the person's carryforward after the final return.
+    blind = models.BooleanField(default=False)
+    date_of_death = models.DateField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -132,6 +137,14 @@ def _treatment_matches_type() -> Q:
     return condition
 
 
+class ReliefMethod(models.TextChoices):
+    """How the custodian relieves lots on a sale that names none (Reg. §1.1012-1(c), (e))."""
+
+    FIFO = "fifo", "First in, first out"
+    SPECIFIC = "specific", "Specific identification"
+    AVERAGE = "average", "Average cost (funds)"
+
+
 class Account(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="accounts")
@@ -141,7 +154,21 @@ class Account(models.Model):
         max_length=32,
         help_text="As shown to people, with at most the last four digits, e.g. ••••1234.",
     )
+    # The full number: stored for the custodian's order files only; shown masked everywhere else.
+    account_number = models.CharField(max_length=34, blank=True)
     type = models.CharField(max_length=32, choices=ACCOUNT_TYPE_CHOICES)
+    opened = models.DateField(null=True, blank=True)
+    closed = models.DateField(null=True, blank=True)
+    relief_method = models.CharField(
+        max_length=10, choices=ReliefMethod.choices, default=ReliefMethod.FIFO
+    )
+    # Funds held at average basis in this account (Reg. §1.1012-1(e)), when the method is on.
+    average_basis = models.BooleanField(
+        default=False, help_text="Funds in this account are held at average basis."
+    )
+    # Known to exist (e.g. a 401(k) elsewhere) but with no lots here: wash sales there are not
+    # covered by the plan, which says so.
+    held_away = models.BooleanField(default=False)
     # Derived from type in save(); stored so that pages and queries can group and filter by it.
     treatment = models.CharField(
         max_length=16, choices=list(TREATMENT_LABELS.items()), editable=False
@@ -332,6 +359,12 @@ class TaxLot(models.Model):
         blank=True, help_text="Left empty, the acquisition date."
     )
     wash_sale_adjustment = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # The custodian already applied ``wash_sale_adjustment`` (same account, same CUSIP, on its
+    # 1099-B): the engine must not apply that wash sale a second time (tax-rules.md §2).
+    broker_wash_applied = models.BooleanField(default=False)
+    covered = models.BooleanField(
+        null=True, blank=True, help_text="A covered security for 1099-B basis reporting."
+    )
     # Also saved by every change to quantity, basis or adjustment (the API's updated_since).
     updated = models.DateTimeField(auto_now=True)
 
@@ -415,7 +448,14 @@ class Action(models.TextChoices):
     REINVEST = "reinvest", "Dividend reinvestment"
     TRANSFER_IN = "transfer_in", "Transfer in"
     TRANSFER_OUT = "transfer_out", "Transfer out"
+    SPLIT = "split", "Split"
+    DISTRIBUTION = "distribution", "Capital-gain distribution"
+    DIVIDEND = "dividend", "Dividend (cash)"
+    REVERSAL = "reversal", "Reversal"
 
+
+# Actions that move no shares of a lot by themselves (quantity may be zero).
+NON_SHARE_ACTIONS = frozenset({Action.SPLIT, Action.DISTRIBUTION, Action.DIVIDEND, Action.REVERSAL})
 
 OPENING_ACTIONS = frozenset({Action.BUY, Action.REINVEST, Action.TRANSFER_IN})
 CLOSING_ACTIONS = frozenset({Action.SELL, Action.TRANSFER_OUT})
@@ -446,6 +486,12 @@ class Transaction(models.Model):
     fees = models.DecimalField(**MONEY, default=Decimal("0.00"))
     amount = models.DecimalField(**MONEY)
     basis_relieved = models.DecimalField(**MONEY, null=True, blank=True)
+    # A split's ratio (new shares per old share: 4 for 4-for-1, 0.1 for 1-for-10).
+    ratio = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    # A correction is a reversal of the original and a re-entry; the original is never edited.
+    reverses = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -464,7 +510,9 @@ class Transaction(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(quantity__gt=0), name="transaction_quantity_positive"
+                condition=Q(quantity__gt=0)
+                | Q(quantity=0, action__in=sorted(a.value for a in NON_SHARE_ACTIONS)),
+                name="transaction_quantity_positive",
             ),
             models.CheckConstraint(
                 condition=Q(price__gte=0), name="transaction_price_not_negative"
@@ -544,6 +592,67 @@ class TaxProfile(models.Model):
     carryforward_long_term = models.DecimalField(
         "long-term loss carryforward in", **MONEY, default=Decimal("0.00")
     )
+    # The whole return (case format v2, ../shared/cases/README.md). When any of wages,
+    # other_ordinary_income, taxable_interest or ordinary_dividends is set, they replace the two
+    # older totals above (expected_ordinary_income = wages + other ordinary income;
+    # investment_income = interest + non-qualified dividends), which stay for old API clients.
+    wages = models.DecimalField(**MONEY, null=True, blank=True)
+    other_ordinary_income = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Pensions, IRA distributions, business income."
+    )
+    taxable_interest = models.DecimalField(**MONEY, null=True, blank=True)
+    ordinary_dividends = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Form 1099-DIV box 1a, qualified included."
+    )
+    qualified_dividends = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Box 1b: part of the ordinary dividends."
+    )
+    capital_gain_distributions = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Box 2a, expected from funds held elsewhere."
+    )
+    other_short_term_gains = models.DecimalField(
+        "other short-term gains expected",
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Realized outside our accounts this year (a loss negative).",
+    )
+    other_long_term_gains = models.DecimalField(
+        "other long-term gains expected",
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Realized outside our accounts this year (a loss negative).",
+    )
+    # Itemized deductions: when either is set, the larger of itemized and standard is used.
+    state_local_taxes = models.DecimalField(
+        "state and local taxes paid",
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Before the SALT cap.",
+    )
+    other_itemized_deductions = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Mortgage interest, charity, … as allowed."
+    )
+    # An estimate of state tax shown apart from the federal figures (never mixed into them).
+    state_marginal_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, null=True, blank=True, help_text="e.g. 0.0500 for 5%."
+    )
+    gains_budget = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="The most net gain the client is willing to realize this year.",
+    )
+    # A joint account's losses belong half to each spouse unless this says otherwise.
+    joint_taxpayer_share = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.5000"),
+        help_text="The taxpayer's share of a joint account's gains and losses.",
+    )
+    notes = models.TextField(blank=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -561,6 +670,10 @@ class TaxProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(carryforward_short_term__gte=0, carryforward_long_term__gte=0),
                 name="taxprofile_carryforward_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(joint_taxpayer_share__gte=0, joint_taxpayer_share__lte=1),
+                name="taxprofile_joint_share_within_one",
             ),
         ]
 
