@@ -75,6 +75,26 @@ class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
     pass
 
 
+class RecordAdminMixin:
+    """Records that hold money (lots, transactions, tax profiles, the carryforward ledger,
+    reviews, plans, recommendations): read here by whoever may read the admin, never added,
+    changed or deleted, not even by a superuser. A correction is a new record made by the
+    services (a reversal and a re-entry, a new ledger entry), so the original stays."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class RecordAdmin(RecordAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
 class ScopedInline(ScopedAdminMixin, admin.TabularInline):
     extra = 0
 

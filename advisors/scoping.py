@@ -40,10 +40,12 @@ from advisors.models import (
 )
 from clients.models import (
     Account,
+    CarryforwardEntry,
     Household,
     Person,
     Price,
     Replacement,
+    ReplacementListVersion,
     Security,
     TaxLot,
     TaxProfile,
@@ -77,6 +79,7 @@ _PATHS: dict[type[Model], Path] = {
     Person: Path.via("household__"),
     Account: Path.via("household__"),
     TaxProfile: Path.via("household__"),
+    CarryforwardEntry: Path.via("household__"),
     TaxLot: Path("firm", "team", "account__household__primary_advisor"),
     Transaction: Path("firm", "team", "account__household__primary_advisor"),
 }
@@ -167,6 +170,7 @@ _FIRM_LOOKUPS: dict[type[Model], str] = {
     Firm: "pk",
     Team: "firm_id",
     Replacement: "firm_id",
+    ReplacementListVersion: "firm_id",
     ApiClient: "firm_id",
     WebhookEndpoint: "firm_id",
     WebhookDelivery: "endpoint__firm_id",
@@ -266,6 +270,19 @@ def can_start_review(user: User, household: Household) -> bool:
 def may_change_reference_data(user: User) -> bool:
     """Securities and prices are shared by every firm: only the platform's operators edit them."""
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def may_add_security(user: User) -> bool:
+    """A security the master does not know yet may be added by the platform's operators and by
+    a firm's admins (who then use it in their replacement list); existing ones stay theirs."""
+    if may_change_reference_data(user):
+        return True
+    return bool(
+        isinstance(user, Advisor)
+        and user.is_active
+        and user.firm_id is not None
+        and user.role == Role.FIRM_ADMIN
+    )
 
 
 def households_visible_to(user: User) -> QuerySet[Household]:

@@ -15,14 +15,16 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from advisors import scoping
-from advisors.admin import ScopedAdmin, ScopedInline, admin_reader
+from advisors.admin import RecordAdmin, ScopedAdmin, ScopedInline, admin_reader
 from clients import services
 from clients.models import (
     Account,
+    CarryforwardEntry,
     Household,
     Person,
     Price,
     Replacement,
+    ReplacementListVersion,
     Security,
     TaxLot,
     TaxProfile,
@@ -86,17 +88,13 @@ class AccountAdmin(ScopedAdmin):
     readonly_fields = ("public_id", "treatment")
 
 
-class LotScopeAdmin(ScopedAdmin):
-    """Lots and transactions: the scope columns always follow the account's household."""
+class LotScopeAdmin(RecordAdmin):
+    """Lots and transactions: read-only. A trade changes its lot, so trades are recorded through
+    clients.services (the pages, the API, imports) and corrected by a reversal and a re-entry,
+    never edited or deleted here (by anyone: see advisors.admin.RecordAdminMixin)."""
 
-    readonly_fields = ("public_id", "firm", "team")
     list_select_related = ("account__household", "security")
     search_fields = ("account__household__name", "security__symbol", "external_id")
-
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        household = obj.account.household
-        obj.firm_id, obj.team_id = household.firm_id, household.team_id
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(TaxLot)
@@ -108,25 +106,15 @@ class TaxLotAdmin(LotScopeAdmin):
 
 @admin.register(Transaction)
 class TransactionAdmin(LotScopeAdmin):
-    """Read-only: a trade changes its lot, so trades are recorded through
-    clients.services.transaction_record (the pages, the API, imports), never edited here."""
-
     list_display = ("trade_date", "action", "security", "quantity", "amount", "account")
     list_filter = ("action",)
     date_hierarchy = "trade_date"
 
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
 
 @admin.register(TaxProfile)
-class TaxProfileAdmin(ScopedAdmin):
+class TaxProfileAdmin(RecordAdmin):
+    """Read-only: each year's profile is entered and corrected on the household's pages."""
+
     list_display = (
         "household",
         "tax_year",
@@ -137,6 +125,16 @@ class TaxProfileAdmin(ScopedAdmin):
     list_select_related = ("household",)
     list_filter = ("tax_year", "filing_status")
     search_fields = ("household__name",)
+
+
+@admin.register(CarryforwardEntry)
+class CarryforwardEntryAdmin(RecordAdmin):
+    """Read-only: a correction is a new entry with its reason (the household page)."""
+
+    list_display = ("household", "person", "tax_year", "character", "amount", "source")
+    list_select_related = ("household", "person")
+    list_filter = ("tax_year", "source", "character")
+    search_fields = ("household__name", "person__name")
 
 
 @admin.register(Security)
@@ -156,7 +154,17 @@ class PriceAdmin(ReferenceDataAdmin):
 
 
 @admin.register(Replacement)
-class ReplacementAdmin(ScopedAdmin):
+class ReplacementAdmin(RecordAdmin):
+    """Read-only: the firm's admins change the list on its page, which versions each change."""
+
     list_display = ("security", "replacement", "rank", "firm")
     list_select_related = ("security", "replacement", "firm")
     search_fields = ("security__symbol", "replacement__symbol")
+
+
+@admin.register(ReplacementListVersion)
+class ReplacementListVersionAdmin(RecordAdmin):
+    """Read-only: each change of the list on its page makes a new version."""
+
+    list_display = ("firm", "number", "change", "created", "created_by")
+    list_select_related = ("firm", "created_by")

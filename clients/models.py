@@ -290,6 +290,8 @@ class Replacement(models.Model):
     security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="replacements")
     replacement = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField(default=1, help_text="1 is the first choice.")
+    # Why the two are not substantially identical (e.g. they track different indexes).
+    reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["security_id", "rank"]
@@ -747,3 +749,12 @@ class ExternalRef(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}:{self.external_id}"
+
+
+# The carryforward ledger and the replacement list's versions (issue 11), in a module of their own.
+from clients.book_models import (  # noqa: E402, F401
+    CarryforwardEntry,
+    CarryforwardSource,
+    Character,
+    ReplacementListVersion,
+)

@@ -135,6 +135,8 @@ class Review(models.Model):
         related_name="reviews",
     )
     reused = models.BooleanField(default=False)
+    # The firm's replacement list version the review used (clients.ReplacementListVersion).
+    replacement_list_version = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
