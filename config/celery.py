@@ -54,6 +54,13 @@ app.conf.beat_schedule = {
     },
     # Households whose data changed since their last review, every night (07:30 UTC: the
     # small hours across the United States).
+    # The carryforward ledger: each household's carryforward into the new year, rolled from the
+    # prior year's plan (clients/ledger.py), every morning of January (idempotent).
+    "carryforwards-roll-new-year": {
+        "task": "clients.tasks.carryforwards_roll_new_year",
+        "schedule": crontab(month_of_year=1, hour=8, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
     "households-refresh-changed": {
         "task": "taxlogic.tasks.households_refresh_changed",
         "schedule": crontab(hour=7, minute=30),

@@ -42,6 +42,7 @@ from django.utils import timezone
 from advisors import scoping
 from advisors.models import Advisor, ApiClient, Firm, WebhookEndpoint, WebhookEvent
 from advisors.webhooks import webhooks_emit
+from clients.ledger import carryforward_roll, carryforward_snapshot, ledger_in
 from clients.models import (
     Account,
     AcquiredHow,
@@ -55,6 +56,7 @@ from clients.models import (
     TaxProfile,
     Transaction,
 )
+from clients.replacements import replacement_list_versions
 from clients.selectors import latest_close
 from taxlogic import bulk
 from taxlogic.fields import EncodedJSON, canonical_json
@@ -202,6 +204,9 @@ class _Rows:
     transactions: dict[int, list[Any]] = field(default_factory=dict)
     lots: dict[int, list[Any]] = field(default_factory=dict)
     recurring: dict[int, list[tuple[int, str, str, date]]] = field(default_factory=dict)
+    # The carryforward ledger for the year (clients/ledger.py), and each firm's list version.
+    ledger: dict[int, dict[int, Any]] = field(default_factory=dict)
+    list_versions: dict[int, int] = field(default_factory=dict)
 
 
 def _public_text() -> Any:
@@ -225,7 +230,7 @@ def households_inputs(
     households: Sequence[Household], *, tax_year: int, as_of: date
 ) -> dict[int, Inputs | ValidationError]:
     """Engine inputs of each household (by pk), or the ValidationError that says why it cannot
-    be reviewed: nine queries whatever the number of households (a year-end chunk loads its
+    be reviewed: eleven queries whatever the number of households (a year-end chunk loads its
     fifty households at once)."""
     if not households:
         return {}
@@ -302,6 +307,8 @@ def households_inputs(
         .values_list("firm_id", "security__symbol", "replacement__symbol")
     ):
         replacements[firm_id].setdefault(symbol, []).append(other)
+    rows.ledger = ledger_in(ids, tax_year=tax_year)
+    rows.list_versions = replacement_list_versions(firms)
     indexes = {lot.tracked_index for lots in rows.lots.values() for lot in lots} - {""}
     related = {lot.same_as_id for lots in rows.lots.values() for lot in lots} - {None}
     wanted = held | {s for lists in replacements.values() for o in lists.values() for s in o}
@@ -508,7 +515,9 @@ def _inputs_of(
                 "ordinary": f"{profile.expected_ordinary_income:.2f}",
                 "investment": f"{profile.investment_income:.2f}",
             },
-            "carryforward_in": {
+            # The ledger's figures by person when it has the year, else the profile's totals.
+            "carryforward_in": carryforward_snapshot(people, rows.ledger.get(household.pk))
+            or {
                 "short_term": f"{profile.carryforward_short_term:.2f}",
                 "long_term": f"{profile.carryforward_long_term:.2f}",
             },
@@ -523,6 +532,8 @@ def _inputs_of(
             "notes": [n.to_json() for n in notes],
         },
     }
+    if version := rows.list_versions.get(household.firm_id):
+        snapshot["planner"]["replacement_list_version"] = version
     return Inputs(
         snapshot=EncodedJSON(snapshot),
         lots={public[lot.id]: lot.id for lot in lots},
@@ -735,6 +746,7 @@ def _fill_inputs(review: Review, inputs: Inputs, digest: str) -> None:
     review.inputs, review.inputs_hash = inputs.snapshot, digest
     review.engine_version = ENGINE_VERSION
     review.policy = inputs.snapshot["case"]["policy"]
+    review.replacement_list_version = inputs.snapshot["planner"].get("replacement_list_version")
 
 
 def _save_reviews(reviews: list[Review]) -> None:
@@ -932,6 +944,8 @@ def review_request(*, household: Household, user: Actor) -> Review:
         if pending is not None:
             return pending
         as_of = timezone.localdate()
+        # A new year's first review: the carryforward in rolled from last year's plan first.
+        carryforward_roll(household=household, tax_year=as_of.year)
         advisor = user if isinstance(user, Advisor) else None
         review = Review.objects.create(
             firm_id=household.firm_id,

@@ -152,7 +152,7 @@ def test_inputs_take_a_fixed_number_of_queries(
     for lots in (10, 300):
         household = make_big_household(advisor, lots)
         HarvestSettings.objects.get_or_create(firm=household.firm)
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(11):
             inputs = _inputs(household)
         assert len(inputs.lots) == lots
 
