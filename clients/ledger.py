@@ -110,7 +110,10 @@ def ledger_table(household: Household) -> list[dict[str, Any]]:
         )
         earlier = history[(year, person_id, character)] - 1
         row["entries"][character] = {"entry": entry, "earlier": earlier}
-    ordered = sorted(rows.values(), key=lambda r: (-r["year"], r["person"].role, r["person"].name))
+    ordered = sorted(
+        rows.values(),
+        key=lambda r: (-r["year"], r["person"].role != PersonRole.TAXPAYER, r["person"].name),
+    )
     for row in ordered:
         row["short"] = row["entries"].get(Character.SHORT_TERM)
         row["long"] = row["entries"].get(Character.LONG_TERM)

@@ -24,6 +24,7 @@ from advisors import scoping
 from advisors.models import Advisor
 from clients import selectors, services
 from clients.forms import HouseholdForm, HouseholdSearchForm, TransactionForm
+from clients.ledger_page import ledger_context
 from clients.models import Account, Household, TaxLot
 from taxlogic import selectors as plan_selectors
 from taxlogic.models import PlanStatus
@@ -175,6 +176,7 @@ def household_detail(request: HtmxHttpRequest, household_id: UUID) -> HttpRespon
         "tax_profile": selectors.current_tax_profile(
             user=request.user, household=household, tax_year=as_of.year
         ),
+        "ledger": ledger_context(household, may_write=may_write),
     }
     return render(request, "clients/household_detail.html", context)
 

@@ -1,0 +1,35 @@
+"""The ledger's part of a page (the household page and the ledger's own page share it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.forms import Form
+from django.utils import timezone
+
+from clients import ledger
+from clients.book_forms import CarryforwardForm
+from clients.models import Household, Person, PersonRole
+
+
+def people_on_return(household: Household) -> QuerySet[Person]:
+    return Person.objects.filter(
+        household=household, role__in=(PersonRole.TAXPAYER, PersonRole.SPOUSE)
+    ).order_by("role", "name")
+
+
+def ledger_context(
+    household: Household, *, may_write: bool, form: Form | None = None
+) -> dict[str, Any]:
+    year = timezone.localdate().year
+    if form is None and may_write:
+        initial = {"tax_year": year, "character": "short_term"}
+        form = CarryforwardForm(people=people_on_return(household), initial=initial)
+    return {
+        "household": household,
+        "may_write": may_write,
+        "ledger_rows": ledger.ledger_table(household),
+        "ledger_form": form,
+        "this_year": year,
+    }
