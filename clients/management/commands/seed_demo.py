@@ -20,12 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisors.models import Advisor, Firm, Role, Team
+from clients.demo_reset import demo_households_reset, demo_list_version
 from clients.models import (
     CENT,
     Account,
     AcquiredHow,
     Action,
     AssetClass,
+    CarryforwardEntry,
+    CarryforwardSource,
+    Character,
     FilingStatus,
     Household,
     Person,
@@ -38,11 +42,13 @@ from clients.models import (
     TaxProfile,
     Transaction,
 )
+from clients.replacements import default_reason
 from taxlogic.models import HarvestSettings
 from taxlogic.rules.accounts import AccountType
 from taxlogic.services import household_review_run
 
 DEMO_PASSWORD = "harvest-demo"
+DEMO_CARRY_REASON = "Demo: as on the prior year's return (Schedule D, carryover worksheet)."
 FIRM_NAME, FIRM_SLUG, CRM_PREFIX = "Juniper Wealth Partners", "juniper-demo", "JWP"
 HOUSEHOLD_COUNT = 40
 PRICE_DAYS = 60  # daily closes for the last 60 days, month-end closes for five years before
@@ -148,12 +154,23 @@ class SecuritySpec:
 F, S, C = SecurityKind.FUND, SecurityKind.STOCK, SecurityKind.CRYPTO
 US, INTL, BONDS = AssetClass.US_EQUITY, AssetClass.INTERNATIONAL_EQUITY, AssetClass.US_BONDS
 TROUGH = -math.pi / 2  # today at the bottom of the swing: lots bought months ago are down
-SP500, TOTAL_US, TOTAL_INTL, AGG = (
-    "S&P 500",
-    "US total market",
-    "Total international",
-    "US aggregate bonds",
-)
+# The index each fund tracks, as its issuer names it (docs-notes/bookrecords.md lists where each
+# was checked). Under the default policy only funds tracking the same index are substantially
+# identical, so VTI (CRSP) and ITOT (S&P), or VXUS (FTSE) and IXUS (MSCI), are not.
+SP500 = "S&P 500"
+SECURITIES_INDEXES = {
+    "VTI": "CRSP US Total Market",
+    "ITOT": "S&P Total Market",
+    "SCHB": "Dow Jones U.S. Broad Stock Market",
+    "VXUS": "FTSE Global All Cap ex US",
+    "IXUS": "MSCI ACWI ex USA IMI",
+    "VEA": "FTSE Developed All Cap ex US",
+    "IEFA": "MSCI EAFE IMI",
+    "BND": "Bloomberg U.S. Aggregate Float Adjusted",
+    "AGG": "Bloomberg U.S. Aggregate",
+    "IUSB": "Bloomberg U.S. Universal",
+}
+IDX = SECURITIES_INDEXES
 SECURITIES = [
     SecuritySpec(
         "VOO", "Vanguard S&P 500 ETF", F, US, SP500, 520, 0.12, 0.10, 250, TROUGH, cusip="922908363"
@@ -186,14 +203,14 @@ SECURITIES = [
         same_as="VOO",
     ),
     SecuritySpec(
-        "VTI", "Vanguard Total Stock Market ETF", F, US, TOTAL_US, 270, 0.11, 0.10, 250, -1.2
+        "VTI", "Vanguard Total Stock Market ETF", F, US, IDX["VTI"], 270, 0.11, 0.10, 250, -1.2
     ),
     SecuritySpec(
         "ITOT",
         "iShares Core S&P Total U.S. Stock Market ETF",
         F,
         US,
-        TOTAL_US,
+        IDX["ITOT"],
         120,
         0.11,
         0.10,
@@ -205,7 +222,7 @@ SECURITIES = [
         "Schwab U.S. Broad Market ETF",
         F,
         US,
-        "Dow Jones U.S. Broad Stock Market",
+        IDX["SCHB"],
         23,
         0.11,
         0.09,
@@ -217,7 +234,7 @@ SECURITIES = [
         "Vanguard Total International Stock ETF",
         F,
         INTL,
-        TOTAL_INTL,
+        IDX["VXUS"],
         62,
         0.04,
         0.12,
@@ -229,7 +246,7 @@ SECURITIES = [
         "iShares Core MSCI Total International Stock ETF",
         F,
         INTL,
-        TOTAL_INTL,
+        IDX["IXUS"],
         70,
         0.04,
         0.12,
@@ -241,7 +258,7 @@ SECURITIES = [
         "Vanguard FTSE Developed Markets ETF",
         F,
         INTL,
-        "FTSE Developed All Cap ex US",
+        IDX["VEA"],
         50,
         0.05,
         0.10,
@@ -249,20 +266,29 @@ SECURITIES = [
         0.3,
     ),
     SecuritySpec(
-        "IEFA", "iShares Core MSCI EAFE ETF", F, INTL, "MSCI EAFE IMI", 77, 0.05, 0.10, 280, 0.6
+        "IEFA", "iShares Core MSCI EAFE ETF", F, INTL, IDX["IEFA"], 77, 0.05, 0.10, 280, 0.6
     ),
     SecuritySpec(
-        "BND", "Vanguard Total Bond Market ETF", F, BONDS, AGG, 72, -0.02, 0.04, 330, TROUGH
+        "BND", "Vanguard Total Bond Market ETF", F, BONDS, IDX["BND"], 72, -0.02, 0.04, 330, TROUGH
     ),
     SecuritySpec(
-        "AGG", "iShares Core U.S. Aggregate Bond ETF", F, BONDS, AGG, 98, -0.02, 0.04, 330, TROUGH
+        "AGG",
+        "iShares Core U.S. Aggregate Bond ETF",
+        F,
+        BONDS,
+        IDX["AGG"],
+        98,
+        -0.02,
+        0.04,
+        330,
+        TROUGH,
     ),
     SecuritySpec(
         "IUSB",
         "iShares Core Total USD Bond Market ETF",
         F,
         BONDS,
-        "US universal bonds",
+        IDX["IUSB"],
         46,
         -0.01,
         0.03,
@@ -408,14 +434,16 @@ class Seeder:
                     security=self.securities[symbol],
                     replacement=self.securities[other],
                     rank=rank,
+                    reason=default_reason(self.securities[symbol], self.securities[other]),
                 )
                 entry.clean()  # never a fund that tracks the same index
                 Replacement.objects.update_or_create(
                     firm=self.firm,
                     security=entry.security,
                     replacement=entry.replacement,
-                    defaults={"rank": rank},
+                    defaults={"rank": rank, "reason": entry.reason},
                 )
+        self.list_version = demo_list_version(self.firm)
 
     def seed_prices(self) -> None:
         dates = self.price_dates()
@@ -559,6 +587,19 @@ class Seeder:
         carry_short: int = 0,
         carry_long: int = 0,
     ) -> None:
+        # The carryforward in goes to the ledger too, the taxpayer's (the prior year's return).
+        taxpayer = household.people.get(role=PersonRole.TAXPAYER)
+        carry = ((Character.SHORT_TERM, carry_short), (Character.LONG_TERM, carry_long))
+        for character, amount in carry:
+            if amount:
+                CarryforwardEntry.objects.get_or_create(
+                    household=household,
+                    person=taxpayer,
+                    tax_year=self.as_of.year,
+                    character=character,
+                    source=CarryforwardSource.ENTERED,
+                    defaults={"amount": Decimal(amount), "reason": DEMO_CARRY_REASON},
+                )
         TaxProfile.objects.update_or_create(
             household=household,
             tax_year=self.as_of.year,
@@ -914,7 +955,13 @@ class Seeder:
             carry_long=rng.randrange(0, 40_000, 100) if carry else 0,
         )
 
-    def seed_households(self) -> None:
+    def seed_households(self, *, reset: bool = False) -> None:
+        """Seed the demo households that do not exist yet; one that exists is left alone
+        (with whatever was recorded since), unless ``reset`` removes them all first."""
+        demo = Household.objects.filter(firm=self.firm, external_crm_id__startswith=CRM_PREFIX)
+        if reset:
+            demo_households_reset(demo)
+        existing = set(demo.values_list("external_crm_id", flat=True))
         special = {
             1: self.married_couple,
             2: self.plan_only_and_down,
@@ -925,11 +972,23 @@ class Seeder:
             7: self.low_income_retiree,
         }
         for n, surname in enumerate(SURNAMES[:HOUSEHOLD_COUNT], start=1):
-            special.get(n, self.ordinary)(n, surname)
+            if f"{CRM_PREFIX}-{n:04d}" not in existing:
+                special.get(n, self.ordinary)(n, surname)
 
 
 class Command(BaseCommand):
-    help = "Create (or bring up to date) a demo firm with people, households, lots and prices."
+    help = (
+        "Create a demo firm with people, households, lots and prices; demo households that "
+        "exist are left alone (--reset removes them, with all recorded since, and seeds anew)."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Remove the demo households entirely (transactions, reviews, plans, decisions, "
+            "ledger) and seed them afresh.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         seeder = Seeder(timezone.localdate())
@@ -937,7 +996,7 @@ class Command(BaseCommand):
             seeder.seed_firm()
             seeder.seed_securities()
             seeder.seed_prices()
-            seeder.seed_households()
+            seeder.seed_households(reset=options.get("reset", False))
         # A plan for every household at once; unchanged data reuses the plan (idempotent).
         reviews = [
             household_review_run(
