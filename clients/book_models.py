@@ -24,9 +24,9 @@ class Character(models.TextChoices):
 
 
 class CarryforwardSource(models.TextChoices):
-    ENTERED = "entered", "Entered by an advisor"
+    ENTERED = "entered", "Entered"
     ROLLED = "rolled", "Rolled from the prior year's plan"
-    ENGINE = "engine", "The engine's carryover worksheet"
+    ENGINE = "engine", "Rolled: the engine's carryover worksheet on the prior year's plan"
 
 
 class CarryforwardEntry(models.Model):
@@ -76,7 +76,7 @@ class CarryforwardEntry(models.Model):
                 name="carryforward_entered_has_reason",
             ),
             models.CheckConstraint(
-                condition=~Q(source=CarryforwardSource.ROLLED) | Q(rolled_from_year__isnull=False),
+                condition=Q(source=CarryforwardSource.ENTERED) | Q(rolled_from_year__isnull=False),
                 name="carryforward_rolled_names_its_year",
             ),
         ]

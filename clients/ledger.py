@@ -361,6 +361,9 @@ def carryforward_roll(*, household: Household, tax_year: int) -> list[Carryforwa
             ).items():
                 amounts[pk][c] = value
 
+    # "rolled": the plan's own stored worksheet result; "engine": the engine run again on the
+    # inputs that plan was computed from (plans stored before the result carried it).
+    source = CarryforwardSource.ENGINE if out.result is not None else CarryforwardSource.ROLLED
     current = _current(household, tax_year)
     created = []
     for person in people:
@@ -392,7 +395,7 @@ def carryforward_roll(*, household: Household, tax_year: int) -> list[Carryforwa
                     tax_year=tax_year,
                     character=c,
                     amount=amount,
-                    source=CarryforwardSource.ROLLED,
+                    source=source,
                     reason=reason,
                     rolled_from_year=prior,
                     rolled_from_plan=out.plan.public_id,

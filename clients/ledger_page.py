@@ -24,8 +24,10 @@ def ledger_context(
 ) -> dict[str, Any]:
     year = timezone.localdate().year
     if form is None and may_write:
-        initial = {"tax_year": year, "character": "short_term"}
-        form = CarryforwardForm(people=people_on_return(household), initial=initial)
+        people = people_on_return(household)
+        taxpayer = next((p for p in people if p.role == PersonRole.TAXPAYER), None)
+        initial = {"tax_year": year, "character": "short_term", "person": taxpayer}
+        form = CarryforwardForm(people=people, initial=initial)
     return {
         "household": household,
         "may_write": may_write,

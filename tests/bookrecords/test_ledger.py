@@ -48,7 +48,7 @@ def test_the_new_year_rolls_from_last_years_plan_by_owner(couple: Household) -> 
         ("Bob", LT): D("5000.00"),
     }
     entry = CarryforwardEntry.objects.get(person__name="Bob Ledger", character=LT)
-    assert entry.source == CarryforwardSource.ROLLED
+    assert entry.source == CarryforwardSource.ENGINE  # the engine run on the plan's inputs
     assert entry.rolled_from_year == PRIOR and entry.rolled_from_plan == plan.public_id
     assert f"Carryforward out of {PRIOR}" in entry.reason and "§1212(b)" in entry.reason
     # Rolling again changes nothing: the same plan, the same figures.
@@ -133,6 +133,8 @@ def test_the_engines_figures_by_person_are_used_as_they_are(couple: Household) -
     }
     plan.save()
     ledger.carryforward_roll(household=couple, tax_year=THIS_YEAR)
+    sources = set(CarryforwardEntry.objects.values_list("source", flat=True))
+    assert sources == {CarryforwardSource.ROLLED}  # the plan's own stored figures
     assert _in_force(couple, THIS_YEAR) == {
         ("Ann", ST): D("1000.00"),
         ("Ann", LT): D("2500.00"),
