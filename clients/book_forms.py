@@ -11,8 +11,21 @@ from django.db.models import QuerySet
 from clients.models import AssetClass, Character, Person, Security, SecurityKind
 
 
+class _PersonSelect(forms.Select):
+    def use_required_attribute(self, initial: Any) -> bool:
+        # Select looks at its first choice to decide, a second query of the people; with no
+        # blank choice the answer is always yes.
+        return True
+
+
 class CarryforwardForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=Person.objects.none(), to_field_name="public_id")
+    # No blank choice: the first person (the taxpayer) is chosen unless another is.
+    person = forms.ModelChoiceField(
+        queryset=Person.objects.none(),
+        to_field_name="public_id",
+        empty_label=None,
+        widget=_PersonSelect,
+    )
     tax_year = forms.IntegerField(min_value=2000, max_value=2100)
     character = forms.ChoiceField(choices=Character.choices)
     # Text, not a number field: the service reads "2,750.00" and names the field when it can't.

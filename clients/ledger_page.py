@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.forms import Form
 from django.utils import timezone
 
@@ -14,9 +14,11 @@ from clients.models import Household, Person, PersonRole
 
 
 def people_on_return(household: Household) -> QuerySet[Person]:
+    """The taxpayer first (the form's default choice), then the spouse."""
+    taxpayer_first = Case(When(role=PersonRole.TAXPAYER, then=0), default=1)
     return Person.objects.filter(
         household=household, role__in=(PersonRole.TAXPAYER, PersonRole.SPOUSE)
-    ).order_by("role", "name")
+    ).order_by(taxpayer_first, "name")
 
 
 def ledger_context(
@@ -24,10 +26,8 @@ def ledger_context(
 ) -> dict[str, Any]:
     year = timezone.localdate().year
     if form is None and may_write:
-        people = people_on_return(household)
-        taxpayer = next((p for p in people if p.role == PersonRole.TAXPAYER), None)
-        initial = {"tax_year": year, "character": "short_term", "person": taxpayer}
-        form = CarryforwardForm(people=people, initial=initial)
+        initial = {"tax_year": year, "character": "short_term"}
+        form = CarryforwardForm(people=people_on_return(household), initial=initial)
     return {
         "household": household,
         "may_write": may_write,

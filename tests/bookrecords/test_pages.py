@@ -287,3 +287,45 @@ def test_a_known_symbol_is_refused(
     response = client_for(firm_admin).post(NEW_SECURITY, _security(symbol="vti", cusip=""))
     assert response.status_code == 400 and "symbol" in response.context["form"].errors
     assert Security.objects.get(symbol="VTI").tracked_index == "CRSP US Total Market"
+
+
+# --- bounded queries --------------------------------------------------------------------------
+
+LIST_MAX_QUERIES = 12  # session, user, firm, may write, versions, pairs, the header's firm,
+# the form's two lists of securities; the session saved (the messages shown)
+LEDGER_MAX_QUERIES = 10  # session, user, household, ledger, the form's people, the header's
+# firm and team; the session saved (the messages shown): nothing per year or entry
+
+
+@pytest.mark.parametrize("pairs", [2, 20])
+def test_the_list_page_takes_a_fixed_number_of_queries(
+    firm_admin: Advisor,
+    client_for: Callable[[Advisor], object],
+    django_assert_max_num_queries: object,
+    pairs: int,
+) -> None:
+    client = client_for(firm_admin)
+    for n in range(pairs):
+        fund(f"S{n}", f"Index S{n}", "10")
+        fund(f"B{n}", f"Index B{n}", "10")
+        client.post(ADD, _pair(f"S{n}", f"B{n}"))
+    with django_assert_max_num_queries(LIST_MAX_QUERIES):
+        page = client.get(LIST, {"version": 1})
+    assert len(page.context["entries"]) == pairs and len(page.context["versions"]) == pairs
+
+
+@pytest.mark.parametrize("years", [1, 6])
+def test_the_ledger_page_takes_a_fixed_number_of_queries(
+    couple: Household,
+    advisor: Advisor,
+    client_for: Callable[[Advisor], object],
+    django_assert_max_num_queries: object,
+    years: int,
+) -> None:
+    client = client_for(advisor)
+    url = reverse("clients:carryforward", args=[couple.public_id])
+    for n in range(years):
+        client.post(url, _entry(couple, tax_year=THIS_YEAR - n))
+    with django_assert_max_num_queries(LEDGER_MAX_QUERIES):
+        page = client.get(url)
+    assert len(page.context["ledger_rows"]) == years
