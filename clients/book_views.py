@@ -124,7 +124,7 @@ def _list_context(request: HtmxHttpRequest, firm: Firm, form: Form | None = None
         "firm": firm,
         "may_write": may_write,
         "may_add_security": scoping.may_add_security(request.user),
-        "entries": replacements.replacement_list(firm),
+        "entries": replacements.replacement_list(firm, user=request.user),
         "current": versions[0] if versions else None,
         "versions": versions,
         "shown": shown,

@@ -38,9 +38,11 @@ def replacement_list_versions(firm_ids: Iterable[int]) -> dict[int, int]:
     )
 
 
-def replacement_list(firm: Firm) -> list[Replacement]:
+def replacement_list(firm: Firm, *, user: Any = None) -> list[Replacement]:
+    """The firm's pairs in force; as ``user`` may see them when given (a page's request)."""
+    source = Replacement.objects.all() if user is None else scoping.visible(user, Replacement)
     return list(
-        Replacement.objects.filter(firm=firm)
+        source.filter(firm=firm)
         .select_related("security", "replacement")
         .order_by("security__symbol", "rank", "replacement__symbol")
     )
