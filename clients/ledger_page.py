@@ -9,8 +9,8 @@ from django.forms import Form
 from django.utils import timezone
 
 from clients import ledger
-from clients.book_forms import CarryforwardForm
 from clients.models import Household, Person, PersonRole
+from clients.records_forms import CarryforwardForm
 
 
 def people_on_return(household: Household) -> QuerySet[Person]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from clients import book_views, views
+from clients import records_views, views
 
 app_name = "clients"
 
@@ -18,23 +18,23 @@ urlpatterns = [
         name="transaction_create",
     ),
     path("lots/<uuid:lot_id>/", views.lot_detail, name="lot_detail"),
-    # The book's records (clients/book_views.py): the ledger, the replacement list, securities.
+    # The book's records (clients/records_views.py): the ledger, the replacement list, securities.
     path(
         "households/<uuid:household_id>/carryforward/",
-        book_views.carryforward,
+        records_views.carryforward,
         name="carryforward",
     ),
     path(
         "households/<uuid:household_id>/carryforward/roll/",
-        book_views.carryforward_roll,
+        records_views.carryforward_roll,
         name="carryforward_roll",
     ),
-    path("replacements/", book_views.replacement_list, name="replacement_list"),
-    path("replacements/add/", book_views.replacement_add, name="replacement_add"),
+    path("replacements/", records_views.replacement_list, name="replacement_list"),
+    path("replacements/add/", records_views.replacement_add, name="replacement_add"),
     path(
         "replacements/<int:entry_id>/remove/",
-        book_views.replacement_remove,
+        records_views.replacement_remove,
         name="replacement_remove",
     ),
-    path("securities/new/", book_views.security_create, name="security_create"),
+    path("securities/new/", records_views.security_create, name="security_create"),
 ]

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from advisors import scoping
 from advisors.models import Firm
 from clients import ledger, replacements
-from clients.book_forms import CarryforwardForm, ReplacementForm, SecurityForm
 from clients.ledger_page import ledger_context, people_on_return
 from clients.models import Household, Replacement, ReplacementListVersion
+from clients.records_forms import CarryforwardForm, ReplacementForm, SecurityForm
 from clients.views import HtmxHttpRequest, _get_household_for_user
 
 
