@@ -812,11 +812,17 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
             decided = {
                 _recommendation_key(r): r
                 for r in old
-                if r.status in (RecommendationStatus.APPROVED, RecommendationStatus.DISMISSED)
+                if r.status
+                in (
+                    RecommendationStatus.APPROVED,
+                    RecommendationStatus.DISMISSED,
+                    RecommendationStatus.CHECKING,
+                )
             }
             for r in rows:
                 was = decided.get(_recommendation_key(r))
                 if was is not None:
+                    r.first_approved_by_id = was.first_approved_by_id
                     r.status, r.decided_by_id = was.status, was.decided_by_id
                     r.decided_at, r.decision_reason = was.decided_at, was.decision_reason
                     carried.append((r, was, n.previous))  # type: ignore[arg-type]
@@ -847,6 +853,7 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
                 else f"Decided on the plan of {plan.as_of:%Y-%m-%d}.",
                 decided_by_id=was.decided_by_id,
                 decided_at=now,
+                plan=r.plan,
             )
             for r, was, plan in carried
         ]
@@ -905,7 +912,7 @@ def _plan_status(statuses: set[str]) -> str:
         return PlanStatus.NOTHING
     if RecommendationStatus.OPEN in statuses:
         return PlanStatus.OPEN
-    if RecommendationStatus.APPROVED in statuses:
+    if RecommendationStatus.APPROVED in statuses or RecommendationStatus.CHECKING in statuses:
         return PlanStatus.DECIDED
     return PlanStatus.DONE
 
@@ -993,73 +1000,11 @@ def _fail(review_id: int, message: str) -> Review:
 
 # --- decisions --------------------------------------------------------------------------------
 
-_R = RecommendationStatus
-# decision → (the statuses it applies to, the status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    Decision.APPROVE: (frozenset({_R.OPEN, _R.DISMISSED}), _R.APPROVED),
-    Decision.DISMISS: (frozenset({_R.OPEN, _R.APPROVED}), _R.DISMISSED),
-    Decision.EXECUTE: (frozenset({_R.OPEN, _R.APPROVED}), _R.EXECUTED),
-    Decision.REOPEN: (frozenset({_R.APPROVED, _R.DISMISSED}), _R.OPEN),
-}
 
-
-@transaction.atomic
 def recommendation_decide(
     *, recommendation: Recommendation, user: Actor, decision: str, reason: str = ""
 ) -> Recommendation:
-    """Approve, dismiss (a reason is required), mark executed or reopen a recommendation of a
-    current plan; recorded in the decision log with who and when."""
-    if not scoping.writable(user, Recommendation).filter(pk=recommendation.pk).exists():
-        raise PermissionDenied("You may not decide this household's recommendations.")
-    if decision not in TRANSITIONS:
-        raise ValidationError({"decision": f"Unknown decision {decision!r}."})
-    locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
-    plan = ActionPlan.objects.select_related("household").get(pk=locked.plan_id)
-    if not plan.is_current:
-        raise ValidationError(
-            "A newer review has replaced this plan: decide on the household's current plan."
-        )
-    allowed, to_status = TRANSITIONS[decision]
-    if locked.status not in allowed:
-        raise ValidationError(
-            {
-                "decision": f"A recommendation that is {locked.get_status_display().lower()} "
-                f"cannot be {Decision(decision).label.lower()}."
-            }
-        )
-    reason = reason.strip()
-    if decision == Decision.DISMISS and not reason:
-        raise ValidationError({"reason": "Say why the recommendation is dismissed."})
-    now = timezone.now()
-    advisor = user if isinstance(user, Advisor) else None
-    RecommendationDecision.objects.create(
-        firm_id=locked.firm_id,
-        household_id=locked.household_id,
-        recommendation=locked,
-        decision=decision,
-        from_status=locked.status,
-        to_status=to_status,
-        reason=reason,
-        decided_by=advisor,
-        decided_at=now,
-    )
-    locked.status, locked.decided_by, locked.decided_at = to_status, advisor, now
-    if decision == Decision.DISMISS or to_status == _R.OPEN:
-        locked.decision_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    _refresh_status(plan)
-    _emit(
-        locked.firm_id,
-        WebhookEvent.RECOMMENDATION_DECIDED,
-        {
-            "recommendation": str(locked.public_id),
-            "plan": str(plan.public_id),
-            "household": str(plan.household.public_id),
-            "decision": decision,
-            "status": to_status,
-            "reason": reason,
-            "decided_by": str(advisor.public_id) if advisor else None,
-            "decided_at": now.isoformat(),
-        },
-    )
-    return locked
+    """Approve, dismiss, mark executed or reopen: taxlogic/decisions.py (maker-checker)."""
+    from taxlogic.decisions import recommendation_decide as decide
+
+    return decide(recommendation=recommendation, user=user, decision=decision, reason=reason)
