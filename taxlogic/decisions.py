@@ -133,6 +133,11 @@ def recommendation_decide(
     if decision == Decision.EXECUTE and locked.fill in (Fill.PARTIAL, Fill.DIFFERENT):
         locked.fill = Fill.CONFIRMED
         fields.append("fill")
+    if to_status == _R.EXECUTED:
+        from taxlogic.watch import credited_tax_saved
+
+        locked.credited_tax_saved = credited_tax_saved(locked)
+        fields.append("credited_tax_saved")
     locked.status, locked.decided_at = to_status, now
     if decision != Decision.MATCH:
         locked.decided_by = advisor

@@ -345,6 +345,9 @@ class Recommendation(models.Model):
     )
     fill = models.CharField(max_length=10, choices=Fill.choices, blank=True, default="")
     realized_loss = models.DecimalField(**MONEY, null=True, blank=True)
+    credited_tax_saved = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Tax saved credited once executed."
+    )
 
     class Meta:
         ordering = ["plan_id", "position"]
