@@ -14,10 +14,10 @@ class TaxlogicConfig(AppConfig):
         from advisors.scoping import Path, register
         from taxlogic.models import (
             ActionPlan,
-            Recommendation,
-            RecommendationDecision,
             BlotterExport,
             PlannedRealization,
+            Recommendation,
+            RecommendationDecision,
             Review,
             WashAlert,
             WashWatch,

@@ -117,3 +117,14 @@ class YearEndStartForm(forms.Form):
         field.queryset = teams
         if not whole_firm:
             field.required, field.empty_label = True, None
+
+
+class PlannedRealizationForm(forms.Form):
+    """A gain (or loss) the client plans to realize outside our accounts."""
+
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(
+        label="Amount ($)", max_digits=18, decimal_places=2, help_text="A loss is negative."
+    )
+    term = forms.ChoiceField(label="Term", choices=[("long", "Long-term"), ("short", "Short-term")])
+    note = forms.CharField(label="Note", required=False, max_length=200)

@@ -23,9 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisors import scoping
-from clients.models import Account, Action, Household, Transaction
+from clients.models import Account, Action, Household, TaxProfile, Transaction
 from taxlogic.models import (
     ActionPlan,
+    PlannedRealization,
     PlanStatus,
     Recommendation,
     RecommendationDecision,
@@ -97,6 +98,8 @@ class PlanPage:
     unasked_sales: list[Any] = field(default_factory=list)
     executed_earlier: list[Recommendation] = field(default_factory=list)
     has_tax_advantaged: bool = False
+    planned: list[PlannedRealization] = field(default_factory=list)
+    profile: TaxProfile | None = None
 
     @property
     def notes(self) -> list[dict[str, str]]:
@@ -304,7 +307,18 @@ def after_the_plan(
         .exclude(treatment="taxable")
         .exists()
     )
+    planned = list(
+        scoping.visible(user, PlannedRealization).filter(household=household, tax_year=tax_year)
+    )
+    profile = (
+        scoping.visible(user, TaxProfile)
+        .filter(household=household, tax_year__lte=tax_year)
+        .order_by("-tax_year")
+        .first()
+    )
     return {
+        "planned": planned,
+        "profile": profile,
         "has_tax_advantaged": advantaged,
         "executed_earlier": executed,
         "watches": watches,

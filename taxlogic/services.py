@@ -70,6 +70,7 @@ from taxlogic.models import (
     Review,
     ReviewStatus,
 )
+from taxlogic.planned import outside_gains, planned_sums
 from taxlogic.rules.accounts import EMPLOYER_PLAN_TYPES, SEPARATE_TAXPAYER_TYPES, AccountType
 from taxlogic.rules.cases import CaseError
 from taxlogic.rules.harvest import Plan, Recurring, plan_from_snapshot
@@ -236,8 +237,10 @@ def households_inputs(
         "household_id", "role", "name", "id"
     ):
         rows.people.setdefault(person.household_id, []).append(person)
-    for profile in TaxProfile.objects.filter(household_id__in=ids, tax_year__lte=tax_year).order_by(
-        "household_id", "-tax_year"
+    for profile in (
+        TaxProfile.objects.filter(household_id__in=ids, tax_year__lte=tax_year)
+        .annotate(**planned_sums(tax_year))  # planned gains outside our accounts (issue 15)
+        .order_by("household_id", "-tax_year")
     ):
         rows.profiles.setdefault(profile.household_id, profile)
     household_of: dict[int, int] = {}
@@ -507,6 +510,7 @@ def _inputs_of(
             "income": {
                 "ordinary": f"{profile.expected_ordinary_income:.2f}",
                 "investment": f"{profile.investment_income:.2f}",
+                **outside_gains(profile, (profile.planned_short, profile.planned_long)),
             },
             "carryforward_in": {
                 "short_term": f"{profile.carryforward_short_term:.2f}",

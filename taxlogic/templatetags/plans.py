@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from django import template
 
@@ -86,3 +87,24 @@ def policy_label(key: object) -> str:
 def subtract(value: object, other: object) -> Decimal | None:
     a, b = _decimal(value), _decimal(other)
     return None if a is None or b is None else a - b
+
+
+@register.inclusion_tag("taxlogic/household_watch.html", takes_context=True)
+def household_watch(context: dict[str, Any], household: Any) -> dict[str, Any]:
+    """The household page's open do-not-buy windows and wash-sale alerts (two queries)."""
+    from django.utils import timezone
+
+    from advisors import scoping
+    from taxlogic.models import WashAlert, WashWatch
+
+    user = context["request"].user
+    today = timezone.localdate()
+    watches = list(
+        scoping.visible(user, WashWatch)
+        .filter(household=household, through__gte=today)
+        .select_related("security")
+    )
+    alerts = list(
+        scoping.visible(user, WashAlert).filter(household=household, watch__through__gte=today)
+    )
+    return {"watches": watches, "alerts": alerts, "household": household}

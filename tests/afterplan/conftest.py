@@ -51,3 +51,16 @@ def ira_of(household: Household) -> Account:
 
 def current_plan(household: Household) -> ActionPlan:
     return ActionPlan.objects.get(household=household, is_current=True)
+
+
+@pytest.fixture
+def api_for(db: None) -> object:
+    """``api_for(user)``: the API as a signed-in advisor (the browsable API's session)."""
+    from rest_framework.test import APIClient
+
+    def make(user: Advisor) -> APIClient:
+        http = APIClient()
+        http.force_login(user)
+        return http
+
+    return make

@@ -19,9 +19,7 @@ def test_execute_needs_an_approval_first(harvest: Recommendation, advisor: Advis
     with pytest.raises(ValidationError, match="approve it first"):
         services.recommendation_decide(recommendation=harvest, user=advisor, decision="execute")
     approve(harvest, advisor)
-    done = services.recommendation_decide(
-        recommendation=harvest, user=advisor, decision="execute"
-    )
+    done = services.recommendation_decide(recommendation=harvest, user=advisor, decision="execute")
     assert done.status == "executed"
     with pytest.raises(ValidationError):
         services.recommendation_decide(
@@ -53,9 +51,7 @@ def test_maker_checker_needs_a_second_person_above_the_amount(
     ]
 
 
-def test_below_the_amount_one_approval_is_enough(
-    harvest: Recommendation, advisor: Advisor
-) -> None:
+def test_below_the_amount_one_approval_is_enough(harvest: Recommendation, advisor: Advisor) -> None:
     HarvestSettings.objects.filter(firm=harvest.firm).update(
         second_approval_above=harvest.estimated_loss
     )

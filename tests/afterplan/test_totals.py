@@ -87,9 +87,7 @@ def test_a_partial_fill_waits_for_the_advisor(harvest: Recommendation, advisor: 
     sell(harvest, advisor, quantity=harvest.quantity / 2)
     harvest.refresh_from_db()
     assert harvest.status == "approved" and harvest.fill == "partial"
-    done = services.recommendation_decide(
-        recommendation=harvest, user=advisor, decision="execute"
-    )
+    done = services.recommendation_decide(recommendation=harvest, user=advisor, decision="execute")
     assert done.status == "executed" and done.fill == "confirmed"
     assert done.credited_tax_saved == (harvest.tax_saved / 2).quantize(harvest.tax_saved)
 
