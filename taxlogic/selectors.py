@@ -288,10 +288,14 @@ def after_the_plan(
         .select_related("security", "account", "sale")
         .order_by("through", "id")
     )
-    alerts = list(
-        scoping.visible(user, WashAlert)
-        .filter(household=household, watch__through__gte=today)
-        .select_related("acquisition__security", "watch__security")
+    alerts = (
+        list(
+            scoping.visible(user, WashAlert)
+            .filter(watch__in=watches)
+            .select_related("acquisition__security", "watch__security")
+        )
+        if watches
+        else []
     )
     asked = Recommendation.objects.filter(household=household, sale__isnull=False)
     unasked = list(

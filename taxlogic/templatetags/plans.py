@@ -104,7 +104,5 @@ def household_watch(context: dict[str, Any], household: Any) -> dict[str, Any]:
         .filter(household=household, through__gte=today)
         .select_related("security")
     )
-    alerts = list(
-        scoping.visible(user, WashAlert).filter(household=household, watch__through__gte=today)
-    )
+    alerts = list(scoping.visible(user, WashAlert).filter(watch__in=watches)) if watches else []
     return {"watches": watches, "alerts": alerts, "household": household}
