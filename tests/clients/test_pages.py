@@ -247,7 +247,7 @@ def test_household_page_groups_accounts_by_treatment_and_values_lots(
         "Aaron Lovelace",
     ]  # taxpayer, spouse, dependents
     assert html.index("Taxable") < html.index("Tax-deferred") < html.index("Tax-exempt")
-    assert "-597.50" in html and "4,502.50" in html
+    assert "-$597.50" in html and "$4,502.50" in html  # one money format (issue 15)
     assert reverse("clients:lot_detail", args=[loss.public_id]) in html
     assert reverse("clients:account_detail", args=[taxable.public_id]) in html
 
