@@ -119,12 +119,26 @@ class PlanPage:
         return any(n["code"] == "no_taxable_accounts" for n in self.notes)
 
     @property
+    def saving_now(self) -> list[Recommendation]:
+        """The recommendations, less the harvests that save nothing this year."""
+        return [r for r in self.recommendations if not _carry_only(r)]
+
+    @property
+    def carry_only(self) -> list[Recommendation]:
+        """Harvests that save $0 this year and only add to the carryforward: grouped apart."""
+        return [r for r in self.recommendations if _carry_only(r)]
+
+    @property
     def approved_trades(self) -> int:
         return sum(
             1
             for r in self.recommendations
             if r.is_trade and r.status == RecommendationStatus.APPROVED
         )
+
+
+def _carry_only(r: Recommendation) -> bool:
+    return r.kind == "harvest" and r.tax_saved == 0 and bool(r.carryforward_added)
 
 
 def _lot_url(public_id: str) -> str:

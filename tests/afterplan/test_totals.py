@@ -99,3 +99,18 @@ def test_a_second_household_counts_apart(
     add_loss(other)
     review(other)
     assert _book(advisor).households == 1  # the advisor's book holds only their household
+
+
+def test_harvests_that_save_nothing_this_year_are_grouped_apart(
+    households: dict, advisor: Advisor, client_for: object
+) -> None:
+    household = households["advisor"]
+    profile = household.tax_profiles.get()
+    profile.carryforward_short_term = 35000  # the $3,000 deduction is used already
+    profile.save()
+    add_loss(household)
+    harvest = review(household).recommendations.get(kind="harvest")
+    assert harvest.tax_saved == 0 and harvest.carryforward_added > 0
+    page = client_for(advisor).get(reverse("taxlogic:plan", args=[household.public_id]))
+    assert page.context["page"].carry_only == [harvest]
+    assert "Saves nothing this year" in page.content.decode()

@@ -125,3 +125,24 @@ def test_a_sale_at_a_gain_opens_no_window(harvest: Recommendation, advisor: Advi
         recorded_by=advisor,
     )
     assert not WashWatch.objects.exists()
+
+
+def test_a_sale_recorded_through_the_api_is_matched(
+    harvest: Recommendation, advisor: Advisor, api_for: object
+) -> None:
+    approve(harvest, advisor)
+    body = {
+        "account": str(harvest.account.public_id),
+        "security": harvest.security.symbol,
+        "action": "sell",
+        "trade_date": TODAY().isoformat(),
+        "quantity": f"{harvest.quantity}",
+        "price": f"{harvest.price}",
+        "lot": str(harvest.lot.public_id),
+    }
+    response = api_for(advisor).post("/api/v1/transactions/", body, format="json")
+    assert response.status_code == 201, response.content
+    harvest.refresh_from_db()
+    assert harvest.status == "executed" and harvest.fill == "exact"
+    assert WashWatch.objects.filter(recommendation=harvest).exists()
+    assert harvest.decisions.filter(decision="match", decided_by=None).exists()
