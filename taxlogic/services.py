@@ -109,6 +109,7 @@ def harvest_settings_update(*, user: Actor, firm: Firm, changes: dict[str, Any])
     allowed = {
         "min_loss_dollars",
         "min_loss_percent",
+        "second_approval_above",  # maker-checker (issue 15)
         "policy",
         "time_zone",
         "run_dates",

@@ -69,3 +69,22 @@ def test_dismissal_at_the_second_step_keeps_a_reason(
         recommendation=harvest, user=advisor, decision="dismiss", reason="client declined"
     )
     assert out.status == "dismissed" and out.first_approved_by is None
+
+
+def test_the_firm_admin_sets_the_second_approval_amount(
+    firm_admin: Advisor, client_for: object
+) -> None:
+    from django.urls import reverse
+
+    from taxlogic.forms import HarvestSettingsForm
+    from taxlogic.services import harvest_settings_get
+
+    found = harvest_settings_get(firm_id=firm_admin.firm_id)
+    data = {
+        k: v for k, v in HarvestSettingsForm.initial_from(found).items() if v not in (None, False)
+    }
+    data["second_approval_above"] = "25000"
+    response = client_for(firm_admin).post(reverse("taxlogic:settings"), data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    found.refresh_from_db()
+    assert found.second_approval_above == Decimal("25000.00")
