@@ -79,3 +79,28 @@ def test_preview_api(harvest: Recommendation, advisor: Advisor, api_for: object)
         url, {"sales": [{"lot": str(harvest.lot.public_id), "quantity": "1000"}]}, format="json"
     )
     assert bad.status_code == 400 and "sales[0]" in bad.json()
+
+
+def test_preview_shows_a_wash_sale_inside_the_household(
+    harvest: Recommendation, advisor: Advisor
+) -> None:
+    from clients import services as client_services
+    from clients.models import Action
+    from tests.afterplan.conftest import ira_of
+
+    client_services.transaction_record(
+        account=ira_of(harvest.household),
+        security=harvest.security,
+        action=Action.BUY,
+        trade_date=TODAY() - datetime.timedelta(days=3),
+        quantity=Decimal("10"),
+        price=harvest.price,
+        recorded_by=advisor,
+    )
+    preview = sale_preview(
+        user=advisor,
+        household=harvest.household,
+        sales=[SaleRequest(harvest.lot, harvest.quantity)],
+    )
+    codes = [w["code"] for w in preview.wash_sales]
+    assert codes == ["permanent_wash_sale"], preview.wash_sales
