@@ -179,6 +179,8 @@ class WebhookEvent(models.TextChoices):
     ACTION_PLAN_READY = "action_plan.ready", "An action plan is ready"
     RECOMMENDATION_DECIDED = "recommendation.decided", "A recommendation was decided"
     REVIEW_FAILED = "review.failed", "A review failed"
+    WASH_SALE_RISK = "wash_sale.risk", "A purchase inside a loss sale's wash-sale window"
+    YEAR_END_RUN_FINISHED = "year_end_run.finished", "A year-end or nightly run finished"
     PING = "ping", "Test event (sent from the webhook page)"
 
 

@@ -34,6 +34,7 @@ from clients.models import (
     TaxProfile,
     Transaction,
 )
+from clients.signals import transaction_recorded
 from taxlogic.rules.accounts import AccountType, treatment_of
 from taxlogic.rules.lots import to_cents
 
@@ -116,7 +117,7 @@ def transaction_record(
         raise ValidationError(errors)
 
     if action in CLOSING_ACTIONS:
-        return _relieve(
+        recorded = _relieve(
             account=account,
             security=security,
             action=action,
@@ -129,6 +130,8 @@ def transaction_record(
             external_id=external_id,
             recorded_by=recorded_by,
         )
+        transaction_recorded.send(sender=Transaction, transaction=recorded)
+        return recorded
 
     if lot is not None:
         raise ValidationError({"lot": "Only a sale or a transfer out takes shares from a lot."})
@@ -164,7 +167,7 @@ def transaction_record(
         how_acquired=AcquiredHow.PURCHASE,
         holding_period_start=acquired,
     )
-    return Transaction.objects.create(
+    recorded = Transaction.objects.create(
         account=account,
         security=security,
         lot=new_lot,
@@ -177,6 +180,8 @@ def transaction_record(
         amount=amount,
         recorded_by=recorded_by,
     )
+    transaction_recorded.send(sender=Transaction, transaction=recorded)
+    return recorded
 
 
 def _relieve(

@@ -21,6 +21,7 @@ from clients.api import (
     TaxProfileViewSet,
     TransactionViewSet,
 )
+from taxlogic.after_api import HouseholdPreviewViewSet
 from taxlogic.api import (
     ActionPlanViewSet,
     HouseholdPlanViewSet,
@@ -63,6 +64,11 @@ household_urls = [
         "households/<uuid:household_id>/action-plan/",
         HouseholdPlanViewSet.as_view({"get": "current"}),
         name="household-action-plan",
+    ),
+    path(
+        "households/<uuid:household_id>/preview/",
+        HouseholdPreviewViewSet.as_view({"post": "create"}),
+        name="household-preview",
     ),
 ]
 

@@ -66,4 +66,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Each advisor's daily digest email (new harvests, wash-sale risks, plans changed), after
+    # the refresh (12:00 UTC: the morning across the United States).
+    "advisor-digests": {
+        "task": "taxlogic.tasks.digests_send",
+        "schedule": crontab(hour=12, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
 }

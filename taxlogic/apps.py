@@ -14,9 +14,13 @@ class TaxlogicConfig(AppConfig):
         from advisors.scoping import Path, register
         from taxlogic.models import (
             ActionPlan,
+            BlotterExport,
+            PlannedRealization,
             Recommendation,
             RecommendationDecision,
             Review,
+            WashAlert,
+            WashWatch,
             YearEndHousehold,
             YearEndRun,
         )
@@ -24,6 +28,14 @@ class TaxlogicConfig(AppConfig):
         path = Path("firm", "household__team", "household__primary_advisor")
         for model in (Review, ActionPlan, Recommendation, RecommendationDecision, YearEndHousehold):
             register(model, path)
+        for model in (WashWatch, WashAlert, PlannedRealization):
+            register(model, path)
+        register(BlotterExport, Path("firm", "exported_by__team", "exported_by"))
+        # A recorded sale or purchase is matched to the plan and watched (taxlogic/watch.py).
+        from clients.signals import transaction_recorded
+        from taxlogic.watch import on_transaction_recorded
+
+        transaction_recorded.connect(on_transaction_recorded, dispatch_uid="taxlogic.watch")
         # An API client runs reviews and decides recommendations with the reviews scope.
         for model in (Review, ActionPlan, Recommendation, RecommendationDecision):
             register(model, path, write_scope=ApiScope.REVIEWS)

@@ -43,6 +43,15 @@ class HarvestSettingsForm(forms.Form):
     min_loss_percent = forms.DecimalField(
         label="Minimum loss (% of basis)", min_value=0, max_value=100, decimal_places=2
     )
+    second_approval_above = forms.DecimalField(
+        label="Second approval above ($)",
+        required=False,
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+        help_text="A trade whose loss or gain is above this needs a second person's approval. "
+        "Empty: one approval is enough.",
+    )
     time_zone = forms.CharField(label="Time zone", max_length=64)
     run_dates = forms.CharField(
         label="Year-end review days",
@@ -63,6 +72,7 @@ class HarvestSettingsForm(forms.Form):
         return {
             "min_loss_dollars": found.min_loss_dollars,
             "min_loss_percent": found.min_loss_percent,
+            "second_approval_above": found.second_approval_above,
             "time_zone": found.time_zone,
             "run_dates": ", ".join(found.run_dates),
             "run_time": found.run_time,
@@ -92,6 +102,7 @@ class HarvestSettingsForm(forms.Form):
         return {
             "min_loss_dollars": data["min_loss_dollars"],
             "min_loss_percent": data["min_loss_percent"],
+            "second_approval_above": data.get("second_approval_above"),
             "time_zone": data["time_zone"],
             "run_dates": data["run_dates"],
             "run_time": data["run_time"],
@@ -117,3 +128,14 @@ class YearEndStartForm(forms.Form):
         field.queryset = teams
         if not whole_firm:
             field.required, field.empty_label = True, None
+
+
+class PlannedRealizationForm(forms.Form):
+    """A gain (or loss) the client plans to realize outside our accounts."""
+
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(
+        label="Amount ($)", max_digits=18, decimal_places=2, help_text="A loss is negative."
+    )
+    term = forms.ChoiceField(label="Term", choices=[("long", "Long-term"), ("short", "Short-term")])
+    note = forms.CharField(label="Note", required=False, max_length=200)

@@ -61,6 +61,14 @@ class HarvestSettings(models.Model):
         default=default_run_dates, help_text="Year-end review days, month-day (MM-DD)."
     )
     run_time = models.TimeField(default=time(6, 0))
+    second_approval_above = models.DecimalField(
+        "second approval above ($)",
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="A trade whose loss or gain is above this many dollars needs a second "
+        "person's approval before it is traded (maker-checker). Empty: one approval is enough.",
+    )
     updated = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -227,6 +235,7 @@ class ActionPlan(models.Model):
 
 class RecommendationStatus(models.TextChoices):
     OPEN = "open", "Open"
+    CHECKING = "checking", "Awaiting a second approval"
     APPROVED = "approved", "Approved"
     DISMISSED = "dismissed", "Dismissed"
     EXECUTED = "executed", "Executed"
@@ -240,6 +249,17 @@ class Decision(models.TextChoices):
     EXECUTE = "execute", "Marked executed"
     REOPEN = "reopen", "Reopened"
     CARRY = "carry", "Carried over from the previous plan"
+    MATCH = "match", "Matched to a recorded sale"
+
+
+class Fill(models.TextChoices):
+    """How a recorded sale matched the trade a recommendation asked for."""
+
+    NONE = "", "—"
+    EXACT = "exact", "As recommended"
+    PARTIAL = "partial", "Partial fill: to confirm"
+    DIFFERENT = "different", "Different sale: to confirm"
+    CONFIRMED = "confirmed", "Fill confirmed by the advisor"
 
 
 STEP_LABELS = {
@@ -312,6 +332,24 @@ class Recommendation(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    # Maker-checker: who gave the first of two approvals (taxlogic/decisions.py).
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    # The recorded sale that carried the trade out (taxlogic/trades.py), and what it realized.
+    sale = models.ForeignKey(
+        "clients.Transaction", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    fill = models.CharField(max_length=10, choices=Fill.choices, blank=True, default="")
+    realized_loss = models.DecimalField(**MONEY, null=True, blank=True)
+    credited_tax_saved = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Tax saved credited once executed."
+    )
 
     class Meta:
         ordering = ["plan_id", "position"]
@@ -353,6 +391,10 @@ class RecommendationDecision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField()
+    # The plan version the decision was made on (its as-of date and engine are on the plan).
+    plan = models.ForeignKey(
+        ActionPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-decided_at", "-id"]
@@ -542,3 +584,125 @@ class YearEndHousehold(models.Model):
     @property
     def plan_changed(self) -> bool:
         return self.change in (PlanChange.CHANGED, PlanChange.NEW)
+
+
+# --- After the plan (issue 15): the watch after a sale, planned gains, blotter exports --------
+
+
+class WashWatch(models.Model):
+    """A loss sale's do-not-buy window, kept until it closes (30 days after the sale) whatever
+    review or tax year comes next: one per recorded sale at a loss (taxlogic/watch.py)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "clients.Household", on_delete=models.PROTECT, related_name="wash_watches"
+    )
+    sale = models.OneToOneField(
+        "clients.Transaction", on_delete=models.PROTECT, related_name="wash_watch"
+    )
+    account = models.ForeignKey("clients.Account", on_delete=models.PROTECT, related_name="+")
+    security = models.ForeignKey("clients.Security", on_delete=models.PROTECT, related_name="+")
+    sold = models.DateField()
+    through = models.DateField(help_text="The last day a purchase would wash the loss.")
+    loss = models.DecimalField(**MONEY, help_text="The loss realized (positive).")
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["through", "id"]
+        indexes = [
+            models.Index(fields=["household", "through"], name="washwatch_household_idx"),
+            models.Index(fields=["firm", "through"], name="washwatch_firm_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(loss__gt=0), name="washwatch_loss_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Do not buy {self.security} through {self.through}"
+
+
+class WashAlert(models.Model):
+    """A purchase, reinvestment or plan contribution recorded in a covered account inside a
+    watch's window: the loss it puts at stake, and whether that loss would be lost for good."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "clients.Household", on_delete=models.PROTECT, related_name="wash_alerts"
+    )
+    watch = models.ForeignKey(WashWatch, on_delete=models.PROTECT, related_name="alerts")
+    acquisition = models.ForeignKey(
+        "clients.Transaction", on_delete=models.PROTECT, related_name="+"
+    )
+    loss_at_stake = models.DecimalField(**MONEY)
+    permanent = models.BooleanField(default=False)
+    text = models.TextField()
+    rule = models.CharField(max_length=300)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["household", "-created"], name="washalert_household_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["watch", "acquisition"], name="washalert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Term(models.TextChoices):
+    SHORT = "short", "Short-term"
+    LONG = "long", "Long-term"
+
+
+class PlannedRealization(models.Model):
+    """A gain (or loss) the client expects to realize outside our accounts this tax year: the
+    planner offsets it first, like the tax profile's other gains (taxlogic/planned.py)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "clients.Household", on_delete=models.CASCADE, related_name="planned_realizations"
+    )
+    tax_year = models.PositiveSmallIntegerField()
+    date = models.DateField()
+    amount = models.DecimalField(**MONEY, help_text="A gain; a negative amount is a loss.")
+    term = models.CharField(max_length=5, choices=Term.choices)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["household", "tax_year"], name="planned_household_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_term_display()} {self.amount} on {self.date}"
+
+
+class BlotterExport(models.Model):
+    """The log of trade blotter exports: who downloaded which orders, when, with what filters."""
+
+    firm = models.ForeignKey("advisors.Firm", on_delete=models.PROTECT, related_name="+")
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    format = models.CharField(max_length=20)
+    custodian = models.CharField(max_length=100, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    recommendations = models.JSONField(default=list, help_text="Public ids exported.")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"Blotter {self.format} by {self.exported_by} at {self.created}"

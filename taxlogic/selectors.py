@@ -12,30 +12,32 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case,
-    Count,
-    DecimalField,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from advisors import scoping
-from clients.models import Household
+from clients.models import Account, Action, Household, TaxProfile, Transaction
 from taxlogic.models import (
     ActionPlan,
+    PlannedRealization,
     PlanStatus,
     Recommendation,
     RecommendationDecision,
     RecommendationStatus,
     Review,
+    WashAlert,
+    WashWatch,
 )
+from taxlogic.rules.carryforward import money_text
+from taxlogic.rules.harvest import NOT_SO
+from taxlogic.totals import Totals, book_totals, totals_of, with_decision_totals
 
 if TYPE_CHECKING:
     from advisors.scoping import User
@@ -90,6 +92,14 @@ class PlanPage:
     decisions: list[RecommendationDecision]
     history: list[ActionPlan]
     counts: dict[str, int]
+    totals: Totals = field(default_factory=Totals)
+    watches: list[WashWatch] = field(default_factory=list)
+    alerts: list[WashAlert] = field(default_factory=list)
+    unasked_sales: list[Any] = field(default_factory=list)
+    executed_earlier: list[Recommendation] = field(default_factory=list)
+    has_tax_advantaged: bool = False
+    planned: list[PlannedRealization] = field(default_factory=list)
+    profile: TaxProfile | None = None
 
     @property
     def notes(self) -> list[dict[str, str]]:
@@ -97,12 +107,26 @@ class PlanPage:
 
     @property
     def myths(self) -> list[dict[str, str]]:
-        """Published advice that does not work, said where nothing can be harvested."""
-        return [n for n in self.result.get("notes", ()) if n["code"].startswith("myth_")]
+        """Published advice that does not work: shown wherever the household has a
+        tax-advantaged account (the engine writes them where every account is one)."""
+        found = [n for n in self.result.get("notes", ()) if n["code"].startswith("myth_")]
+        if found or not self.has_tax_advantaged:
+            return found
+        return [n.to_json() for n in NOT_SO]
 
     @property
     def no_taxable_accounts(self) -> bool:
         return any(n["code"] == "no_taxable_accounts" for n in self.notes)
+
+    @property
+    def saving_now(self) -> list[Recommendation]:
+        """The recommendations, less the harvests that save nothing this year."""
+        return [r for r in self.recommendations if not _carry_only(r)]
+
+    @property
+    def carry_only(self) -> list[Recommendation]:
+        """Harvests that save $0 this year and only add to the carryforward: grouped apart."""
+        return [r for r in self.recommendations if _carry_only(r)]
 
     @property
     def approved_trades(self) -> int:
@@ -113,13 +137,27 @@ class PlanPage:
         )
 
 
+def _carry_only(r: Recommendation) -> bool:
+    return r.kind == "harvest" and r.tax_saved == 0 and bool(r.carryforward_added)
+
+
 def _lot_url(public_id: str) -> str:
     return reverse("clients:lot_detail", args=[public_id])
 
 
-def plan_page(*, user: User, household: Household, tax_year: int, plan_id: Any = None) -> PlanPage:
+def plan_page(
+    *,
+    user: User,
+    household: Household,
+    tax_year: int,
+    plan_id: Any = None,
+    today: date | None = None,
+) -> PlanPage:
     """The household's current plan for ``tax_year`` (or the plan ``plan_id``, current or not),
-    its recommendations, the latest review, recent decisions and earlier plans: five queries."""
+    its recommendations, the latest review, recent decisions and earlier plans: five queries;
+    and what happened after the plan (taxlogic/watch.py): the harvests executed on earlier
+    plans of the year, the open do-not-buy windows of loss sales and their alerts, the sales
+    no recommendation asked for: four more."""
     plans = scoping.visible(user, ActionPlan).filter(household=household)
     if plan_id is not None:
         plan = plans.filter(public_id=plan_id).first()
@@ -140,13 +178,21 @@ def plan_page(*, user: User, household: Household, tax_year: int, plan_id: Any =
         recommendations = list(
             scoping.visible(user, Recommendation)
             .filter(plan=plan)
-            .select_related("account", "security", "lot", "replacement", "decided_by")
+            .select_related(
+                "account",
+                "security",
+                "lot",
+                "replacement",
+                "decided_by",
+                "first_approved_by",
+                "sale",
+            )
             .order_by("position")
         )
         decisions = list(
             scoping.visible(user, RecommendationDecision)
             .filter(recommendation__plan=plan)
-            .select_related("decided_by", "recommendation__security")
+            .select_related("decided_by", "recommendation__security", "plan")
             .order_by("-decided_at", "-id")[:DECISIONS_SHOWN]
         )
     history = list(
@@ -179,6 +225,12 @@ def plan_page(*, user: User, household: Household, tax_year: int, plan_id: Any =
         group.lots.append(finding(data))
         group.loss -= Decimal(data["unrealized"])
     blocked = [finding(d) for d in result.get("blocked", ())]
+    after = after_the_plan(
+        user=user, household=household, tax_year=tax_year, plan=plan, today=today
+    )
+    calendar = _calendar(result, recommendations, blocked, labels)
+    calendar = _with_watches(calendar, after["watches"])
+    totals = totals_of([*recommendations, *after["executed_earlier"]])
     return PlanPage(
         household=household,
         plan=plan,
@@ -190,10 +242,12 @@ def plan_page(*, user: User, household: Household, tax_year: int, plan_id: Any =
         tax_advantaged=list(advantaged.values()),
         below_threshold=[finding(d) for d in result.get("below_threshold", ())],
         wait=[finding(d) for d in result.get("wait", ())],
-        calendar=_calendar(result, recommendations, blocked, labels),
+        calendar=calendar,
         decisions=decisions,
         history=history,
         counts=dict(counts),
+        totals=totals,
+        **after,
     )
 
 
@@ -229,6 +283,89 @@ def _calendar(
     return sorted(entries, key=lambda e: e.day)
 
 
+def after_the_plan(
+    *, user: User, household: Household, tax_year: int, plan: ActionPlan | None, today: Any
+) -> dict[str, Any]:
+    """The harvests executed on the year's earlier plans, the loss sales' windows still open on
+    ``today`` (whatever the tax year: a December sale's window runs into January) with their
+    alerts, and the year's sales that no recommendation asked for."""
+    today = today or timezone.localdate()
+    executed = list(
+        scoping.visible(user, Recommendation)
+        .filter(household=household, plan__tax_year=tax_year, status=RecommendationStatus.EXECUTED)
+        .exclude(plan=plan)
+        .select_related("security")
+    )
+    watches = list(
+        scoping.visible(user, WashWatch)
+        .filter(household=household, through__gte=today)
+        .select_related("security", "account", "sale")
+        .order_by("through", "id")
+    )
+    alerts = (
+        list(
+            scoping.visible(user, WashAlert)
+            .filter(watch__in=watches)
+            .select_related("acquisition__security", "watch__security")
+        )
+        if watches
+        else []
+    )
+    asked = Recommendation.objects.filter(household=household, sale__isnull=False)
+    unasked = list(
+        scoping.visible(user, Transaction)
+        .filter(account__household=household, action=Action.SELL, trade_date__year=tax_year)
+        .exclude(pk__in=asked.values("sale_id"))
+        .select_related("security", "account")
+        .order_by("-trade_date", "-id")[:DECISIONS_SHOWN]
+    )
+    advantaged = (
+        scoping.visible(user, Account)
+        .filter(household=household)
+        .exclude(treatment="taxable")
+        .exists()
+    )
+    planned = list(
+        scoping.visible(user, PlannedRealization).filter(household=household, tax_year=tax_year)
+    )
+    profile = (
+        scoping.visible(user, TaxProfile)
+        .filter(household=household, tax_year__lte=tax_year)
+        .order_by("-tax_year")
+        .first()
+    )
+    return {
+        "planned": planned,
+        "profile": profile,
+        "has_tax_advantaged": advantaged,
+        "executed_earlier": executed,
+        "watches": watches,
+        "alerts": alerts,
+        "unasked_sales": unasked,
+    }
+
+
+def _with_watches(entries: list[CalendarEntry], watches: list[WashWatch]) -> list[CalendarEntry]:
+    """The calendar with every open window of a recorded loss sale (once: a window the plan
+    already lists for the same day and symbol is not repeated)."""
+    listed = {(e.day, symbol) for e in entries for symbol in e.what.split()}
+    out = list(entries)
+    for w in watches:
+        symbol = w.security.symbol
+        if (w.through, symbol) in listed or (w.through, f"{symbol},") in listed:
+            continue
+        what = f"Do not buy {symbol}: sold {w.sold:%Y-%m-%d} at a loss of {money_text(w.loss)}"
+        reason = {
+            "code": "wash_window",
+            "text": "A purchase of the same or a substantially identical security within 30 "
+            "days after a loss sale, in any of the household's accounts (the spouse's and the "
+            "IRAs included), disallows the loss; in an IRA it is lost for good.",
+            "rule": "IRC §1091(a); Rev. Rul. 2008-5",
+        }
+        out.append(CalendarEntry(w.through, what, "All of the household's accounts", reason))
+    return sorted(out, key=lambda e: e.day)
+
+
 def approved_trades(*, user: User, household: Household, tax_year: int) -> list[Recommendation]:
     """The approved trades of the household's current plan, in plan order."""
     return list(
@@ -262,15 +399,13 @@ STATUS_ORDER = {
 
 
 def with_plan_figures(households: QuerySet[Household], *, tax_year: int) -> QuerySet[Household]:
-    """Each household with its current plan's harvestable loss, tax saved and status (null
-    without a plan), in subqueries of the same query."""
+    """Each household with its current plan's status and its harvests by decision (null
+    without a plan): dismissed ones leave the totals (taxlogic/totals.py)."""
     current = ActionPlan.objects.filter(
         household=OuterRef("pk"), tax_year=tax_year, is_current=True
     )
-    money = DecimalField(max_digits=18, decimal_places=2)
+    households = with_decision_totals(households, tax_year=tax_year)
     return households.annotate(
-        plan_loss=Subquery(current.values("harvest_loss")[:1], output_field=money),
-        plan_saved=Subquery(current.values("tax_saved")[:1], output_field=money),
         plan_status=Subquery(current.values("status")[:1]),
         plan_public_id=Subquery(current.values("public_id")[:1]),
     )
@@ -298,34 +433,35 @@ def sort_households(households: QuerySet[Household], sort: str) -> tuple[QuerySe
 
 @dataclass(frozen=True, slots=True)
 class Book:
-    """An advisor's book at a glance: households, plans by status, losses and tax saved."""
+    """An advisor's book at a glance: households, plans by status, and the harvests by where
+    they stand (dismissed ones in no total)."""
 
     households: int
     with_plan: int
     harvest_loss: Decimal
     tax_saved: Decimal
     by_status: dict[str, int]
+    open_loss: Decimal = ZERO
+    approved_loss: Decimal = ZERO
+    executed_loss: Decimal = ZERO
+    realized_loss: Decimal = ZERO
+    pending_saved: Decimal = ZERO
+    credited_saved: Decimal = ZERO
 
 
 def book_summary(households: QuerySet[Household], *, tax_year: int) -> Book:
-    """One aggregate query over the visible households' current plans."""
-    current = Q(action_plans__tax_year=tax_year, action_plans__is_current=True)
-    money = DecimalField(max_digits=18, decimal_places=2)
-    zero = Value(ZERO, output_field=money)
-    totals = households.order_by().aggregate(
-        households=Count("id", distinct=True),
-        with_plan=Count("action_plans", filter=current),
-        harvest_loss=Coalesce(Sum("action_plans__harvest_loss", filter=current), zero),
-        tax_saved=Coalesce(Sum("action_plans__tax_saved", filter=current), zero),
-        **{
-            f"status_{s.value}": Count("action_plans", filter=current & Q(action_plans__status=s))
-            for s in PlanStatus
-        },
-    )
+    """One aggregate query over the visible households (taxlogic/totals.py)."""
+    t = book_totals(households, tax_year=tax_year)
     return Book(
-        households=totals["households"],
-        with_plan=totals["with_plan"],
-        harvest_loss=totals["harvest_loss"],
-        tax_saved=totals["tax_saved"],
-        by_status={s.value: totals[f"status_{s.value}"] for s in PlanStatus},
+        households=t["households"],
+        with_plan=t["with_plan"],
+        harvest_loss=t["open_loss"] + t["approved_loss"] + t["executed_loss"],
+        tax_saved=t["pending_saved"] + t["credited_saved"],
+        by_status={s.value: t[f"status_{s.value}"] for s in PlanStatus},
+        open_loss=t["open_loss"],
+        approved_loss=t["approved_loss"],
+        executed_loss=t["executed_loss"],
+        realized_loss=t["realized_loss"],
+        pending_saved=t["pending_saved"],
+        credited_saved=t["credited_saved"],
     )

@@ -72,6 +72,7 @@ from taxlogic.models import (
     Review,
     ReviewStatus,
 )
+from taxlogic.planned import outside_gains, planned_sums
 from taxlogic.rules.accounts import EMPLOYER_PLAN_TYPES, SEPARATE_TAXPAYER_TYPES, AccountType
 from taxlogic.rules.cases import CaseError
 from taxlogic.rules.harvest import Plan, Recurring, plan_from_snapshot
@@ -110,6 +111,7 @@ def harvest_settings_update(*, user: Actor, firm: Firm, changes: dict[str, Any])
     allowed = {
         "min_loss_dollars",
         "min_loss_percent",
+        "second_approval_above",  # maker-checker (issue 15)
         "policy",
         "time_zone",
         "run_dates",
@@ -241,8 +243,10 @@ def households_inputs(
         "household_id", "role", "name", "id"
     ):
         rows.people.setdefault(person.household_id, []).append(person)
-    for profile in TaxProfile.objects.filter(household_id__in=ids, tax_year__lte=tax_year).order_by(
-        "household_id", "-tax_year"
+    for profile in (
+        TaxProfile.objects.filter(household_id__in=ids, tax_year__lte=tax_year)
+        .annotate(**planned_sums(tax_year))  # planned gains outside our accounts (issue 15)
+        .order_by("household_id", "-tax_year")
     ):
         rows.profiles.setdefault(profile.household_id, profile)
     household_of: dict[int, int] = {}
@@ -514,6 +518,7 @@ def _inputs_of(
             "income": {
                 "ordinary": f"{profile.expected_ordinary_income:.2f}",
                 "investment": f"{profile.investment_income:.2f}",
+                **outside_gains(profile, (profile.planned_short, profile.planned_long)),
             },
             # The ledger's figures by person when it has the year, else the profile's totals.
             "carryforward_in": carryforward_snapshot(people, rows.ledger.get(household.pk))
@@ -824,11 +829,17 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
             decided = {
                 _recommendation_key(r): r
                 for r in old
-                if r.status in (RecommendationStatus.APPROVED, RecommendationStatus.DISMISSED)
+                if r.status
+                in (
+                    RecommendationStatus.APPROVED,
+                    RecommendationStatus.DISMISSED,
+                    RecommendationStatus.CHECKING,
+                )
             }
             for r in rows:
                 was = decided.get(_recommendation_key(r))
                 if was is not None:
+                    r.first_approved_by_id = was.first_approved_by_id
                     r.status, r.decided_by_id = was.status, was.decided_by_id
                     r.decided_at, r.decision_reason = was.decided_at, was.decision_reason
                     carried.append((r, was, n.previous))  # type: ignore[arg-type]
@@ -859,6 +870,7 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
                 else f"Decided on the plan of {plan.as_of:%Y-%m-%d}.",
                 decided_by_id=was.decided_by_id,
                 decided_at=now,
+                plan=r.plan,
             )
             for r, was, plan in carried
         ]
@@ -917,7 +929,7 @@ def _plan_status(statuses: set[str]) -> str:
         return PlanStatus.NOTHING
     if RecommendationStatus.OPEN in statuses:
         return PlanStatus.OPEN
-    if RecommendationStatus.APPROVED in statuses:
+    if RecommendationStatus.APPROVED in statuses or RecommendationStatus.CHECKING in statuses:
         return PlanStatus.DECIDED
     return PlanStatus.DONE
 
@@ -1007,73 +1019,11 @@ def _fail(review_id: int, message: str) -> Review:
 
 # --- decisions --------------------------------------------------------------------------------
 
-_R = RecommendationStatus
-# decision → (the statuses it applies to, the status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    Decision.APPROVE: (frozenset({_R.OPEN, _R.DISMISSED}), _R.APPROVED),
-    Decision.DISMISS: (frozenset({_R.OPEN, _R.APPROVED}), _R.DISMISSED),
-    Decision.EXECUTE: (frozenset({_R.OPEN, _R.APPROVED}), _R.EXECUTED),
-    Decision.REOPEN: (frozenset({_R.APPROVED, _R.DISMISSED}), _R.OPEN),
-}
 
-
-@transaction.atomic
 def recommendation_decide(
     *, recommendation: Recommendation, user: Actor, decision: str, reason: str = ""
 ) -> Recommendation:
-    """Approve, dismiss (a reason is required), mark executed or reopen a recommendation of a
-    current plan; recorded in the decision log with who and when."""
-    if not scoping.writable(user, Recommendation).filter(pk=recommendation.pk).exists():
-        raise PermissionDenied("You may not decide this household's recommendations.")
-    if decision not in TRANSITIONS:
-        raise ValidationError({"decision": f"Unknown decision {decision!r}."})
-    locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
-    plan = ActionPlan.objects.select_related("household").get(pk=locked.plan_id)
-    if not plan.is_current:
-        raise ValidationError(
-            "A newer review has replaced this plan: decide on the household's current plan."
-        )
-    allowed, to_status = TRANSITIONS[decision]
-    if locked.status not in allowed:
-        raise ValidationError(
-            {
-                "decision": f"A recommendation that is {locked.get_status_display().lower()} "
-                f"cannot be {Decision(decision).label.lower()}."
-            }
-        )
-    reason = reason.strip()
-    if decision == Decision.DISMISS and not reason:
-        raise ValidationError({"reason": "Say why the recommendation is dismissed."})
-    now = timezone.now()
-    advisor = user if isinstance(user, Advisor) else None
-    RecommendationDecision.objects.create(
-        firm_id=locked.firm_id,
-        household_id=locked.household_id,
-        recommendation=locked,
-        decision=decision,
-        from_status=locked.status,
-        to_status=to_status,
-        reason=reason,
-        decided_by=advisor,
-        decided_at=now,
-    )
-    locked.status, locked.decided_by, locked.decided_at = to_status, advisor, now
-    if decision == Decision.DISMISS or to_status == _R.OPEN:
-        locked.decision_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    _refresh_status(plan)
-    _emit(
-        locked.firm_id,
-        WebhookEvent.RECOMMENDATION_DECIDED,
-        {
-            "recommendation": str(locked.public_id),
-            "plan": str(plan.public_id),
-            "household": str(plan.household.public_id),
-            "decision": decision,
-            "status": to_status,
-            "reason": reason,
-            "decided_by": str(advisor.public_id) if advisor else None,
-            "decided_at": now.isoformat(),
-        },
-    )
-    return locked
+    """Approve, dismiss, mark executed or reopen: taxlogic/decisions.py (maker-checker)."""
+    from taxlogic.decisions import recommendation_decide as decide
+
+    return decide(recommendation=recommendation, user=user, decision=decision, reason=reason)

@@ -63,3 +63,11 @@ def year_end_dispatch() -> None:
 def households_refresh_changed() -> None:
     """Review the households whose data changed since their last review (daily)."""
     year_end.households_refresh_changed()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def digests_send() -> None:
+    """The daily digest email of each advisor (taxlogic/digest.py)."""
+    from taxlogic.digest import digests_send as send
+
+    send()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from taxlogic import views, year_end_views
+from taxlogic import after_views, views, year_end_views
 
 app_name = "taxlogic"
 
@@ -28,6 +28,18 @@ urlpatterns = [
         name="decide",
     ),
     path("settings/", views.harvest_settings, name="settings"),
+    # After the plan (issue 15)
+    path("blotter/", after_views.blotter_page, name="blotter"),
+    path("blotter/approve/", after_views.blotter_approve, name="blotter_approve"),
+    path("blotter/orders.csv", after_views.blotter_export, name="blotter_export"),
+    path("do-not-buy/", after_views.calendar_page, name="calendar"),
+    path("households/<uuid:household_id>/preview/", after_views.preview_page, name="preview"),
+    path("households/<uuid:household_id>/planned/", after_views.planned_add, name="planned_add"),
+    path(
+        "households/<uuid:household_id>/planned/<uuid:planned_id>/remove/",
+        after_views.planned_remove,
+        name="planned_remove",
+    ),
     # Year-end runs (issue 5)
     path("year-end/", year_end_views.year_end_runs, name="year_end_runs"),
     path("year-end/start/", year_end_views.year_end_start, name="year_end_start"),

@@ -49,6 +49,7 @@ from advisors import scoping
 from advisors.models import Advisor, Firm, Role, Team
 from clients.models import Account, Household, Person, TaxLot, TaxProfile, Transaction
 from taxlogic import services
+from taxlogic.digest import price_moved_lots, run_finished_emit
 from taxlogic.models import (
     HarvestSettings,
     HouseholdRunStatus,
@@ -176,6 +177,8 @@ def year_end_start(
             run.status, run.started = RunStatus.COMPLETED, timezone.now()
             run.finished = run.started
         run.save(update_fields=["total", "status", "started", "finished"])
+        if not ids:
+            run_finished_emit(run_id=run.pk)
         if ids:
             from taxlogic.tasks import year_end_fan_out
 
@@ -566,9 +569,10 @@ def _settle(
     if change in (PlanChange.CHANGED, PlanChange.NEW):
         bump["changed"] = F("changed") + 1
     YearEndRun.objects.filter(pk=run.pk).update(**bump)
-    YearEndRun.objects.filter(
+    if YearEndRun.objects.filter(
         pk=run.pk, status__in=_ACTIVE, total=F("done") + F("failed") + F("skipped")
-    ).update(status=RunStatus.COMPLETED, finished=now)
+    ).update(status=RunStatus.COMPLETED, finished=now):
+        run_finished_emit(run_id=run.pk)
     return True
 
 
@@ -595,9 +599,10 @@ def _settle_many(
     bump: dict[str, object] = {name: F(name) + n for name, n in counts.items() if n}
     bump["progressed"] = now
     YearEndRun.objects.filter(pk=run.pk).update(**bump)
-    YearEndRun.objects.filter(
+    if YearEndRun.objects.filter(
         pk=run.pk, status__in=_ACTIVE, total=F("done") + F("failed") + F("skipped")
-    ).update(status=RunStatus.COMPLETED, finished=now)
+    ).update(status=RunStatus.COMPLETED, finished=now):
+        run_finished_emit(run_id=run.pk)
 
 
 # --- the schedule -----------------------------------------------------------------------------
@@ -674,10 +679,13 @@ def year_end_resume_stalled(*, now: datetime | None = None) -> list[YearEndRun]:
     return stalled
 
 
-def changed_households(*, firm: Firm, tax_year: int) -> QuerySet[Household]:
+def changed_households(
+    *, firm: Firm, tax_year: int, as_of: date | None = None
+) -> QuerySet[Household]:
     """The firm's households whose data changed since they were last reviewed for the tax year
     (or that never were): household, people, accounts, lots, transactions, tax profiles, or
-    the firm's harvest settings."""
+    the firm's harvest settings; and those whose prices moved a taxable lot past the harvest
+    thresholds since (``price_moved_lots``)."""
     reviewed = Greatest(
         Coalesce(
             Subquery(
@@ -719,6 +727,10 @@ def changed_households(*, firm: Firm, tax_year: int) -> QuerySet[Household]:
     firm_settings = HarvestSettings.objects.filter(firm=firm).first()
     if firm_settings is not None:
         changed |= Q(reviewed__lt=firm_settings.updated)
+    moved = price_moved_lots(
+        firm_settings or HarvestSettings(), tax_year=tax_year, as_of=as_of or timezone.localdate()
+    )
+    changed |= Exists(moved.filter(account__household=OuterRef("pk"), price_updated__gt=since))
     return Household.objects.filter(firm=firm).annotate(reviewed=reviewed).filter(changed)
 
 
@@ -730,7 +742,11 @@ def households_refresh_changed(*, now: datetime | None = None) -> list[YearEndRu
     for firm in Firm.objects.order_by("pk"):
         zone = firm_zone(services.harvest_settings_get(firm_id=firm.pk))
         today = now.astimezone(zone).date()
-        ids = list(changed_households(firm=firm, tax_year=today.year).values_list("pk", flat=True))
+        ids = list(
+            changed_households(firm=firm, tax_year=today.year, as_of=today).values_list(
+                "pk", flat=True
+            )
+        )
         if not ids:
             continue
         run, created = year_end_start(

@@ -252,13 +252,17 @@ def test_executed_and_reopen_and_refused_transitions_are_409(api_a: object, plan
     row = _rec(plans["advisor"])
     assert api_a.post(_decide(row, "approve"), format="json").json()["status"] == "approved"
     assert api_a.post(_decide(row, "reopen"), format="json").json()["status"] == "open"
+    # Issue 15: executed only once approved.
+    refused = api_a.post(_decide(row, "executed"), format="json")
+    assert refused.status_code == 409 and "approve it first" in refused.json()["detail"]
+    assert api_a.post(_decide(row, "approve"), format="json").json()["status"] == "approved"
     assert api_a.post(_decide(row, "executed"), format="json").json()["status"] == "executed"
     for what in ("approve", "reopen", "executed"):
         response = api_a.post(_decide(row, what), {}, format="json")
         assert response.status_code == 409
         assert response.json()["status"] == "executed"
         assert "cannot be" in response.json()["detail"]
-    assert RecommendationDecision.objects.filter(recommendation=row).count() == 3
+    assert RecommendationDecision.objects.filter(recommendation=row).count() == 4
 
 
 def test_a_superseded_plan_cannot_be_decided(api_a: object, plans: dict) -> None:
@@ -373,9 +377,10 @@ def test_a_decision_replays_and_another_body_with_the_key_is_422(
 
 def test_a_refused_decision_is_not_stored_under_its_key(api_a: object, plans: dict) -> None:
     row = _rec(plans["advisor"])
-    services.recommendation_decide(
-        recommendation=row, user=plans["advisor"].household.primary_advisor, decision="execute"
-    )
+    for decision in ("approve", "execute"):  # executed only once approved (issue 15)
+        services.recommendation_decide(
+            recommendation=row, user=plans["advisor"].household.primary_advisor, decision=decision
+        )
     url = _decide(row, "approve")
     assert api_a.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="c-1").status_code == 409
     # A conflict releases the key: the same request may be retried once the state allows it.
