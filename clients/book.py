@@ -201,3 +201,80 @@ def _reverse(
         reverses=original,
         recorded_by=recorded_by,
     )
+
+
+@transaction.atomic
+def sale_from_lots_record(
+    *,
+    account: Account,
+    action: str,
+    trade_date: date,
+    lots: list[tuple[TaxLot, Decimal]],
+    price: Decimal,
+    fees: Decimal = ZERO,
+    amount: Decimal | None = None,
+    recorded_by: Advisor | None = None,
+    actor: object | None = None,
+    field_of: dict[int, str] | None = None,
+) -> list[Transaction]:
+    """A sale (or transfer out) of shares from several chosen lots (specific identification,
+    Reg. §1.1012-1(c)): one transaction per lot through ``transaction_record``, the proceeds
+    and fees split in proportion to shares, to the cent (the remainder with the last lot).
+    All or nothing; an error about one lot names its field (``field_of[lot.pk]``)."""
+    from clients import services
+
+    if not lots:
+        raise ValidationError({"lot": "Choose the lots the shares come from."})
+    symbols = {lot.security_id for lot, _ in lots}
+    if len(symbols) > 1:
+        raise ValidationError({"lot": "One sale sells one security: choose lots of one only."})
+    if any(q is None or q <= 0 for _, q in lots):
+        raise ValidationError({"quantity": "Enter a number of shares greater than zero."})
+    total = sum((q for _, q in lots), ZERO)
+    pieces_fees = _split_cents(fees, [q for _, q in lots], total)
+    pieces_amount = (
+        _split_cents(amount, [q for _, q in lots], total) if amount is not None else None
+    )
+    out = []
+    for index, (lot, quantity) in enumerate(lots):
+        try:
+            out.append(
+                services.transaction_record(
+                    account=account,
+                    security=lot.security,
+                    action=action,
+                    trade_date=trade_date,
+                    quantity=quantity,
+                    price=price,
+                    fees=pieces_fees[index],
+                    amount=None if pieces_amount is None else pieces_amount[index],
+                    lot=lot,
+                    recorded_by=recorded_by,
+                    actor=actor,
+                )
+            )
+        except ValidationError as error:
+            field = (field_of or {}).get(lot.pk)
+            if field is None or not hasattr(error, "error_dict"):
+                raise
+            moved = {
+                (field if name in ("quantity", "lot") else name): messages
+                for name, messages in error.message_dict.items()
+            }
+            raise ValidationError(moved) from None
+    return out
+
+
+def _split_cents(total: Decimal, parts: list[Decimal], whole: Decimal) -> list[Decimal]:
+    """``total`` split in proportion to ``parts``, rounded cumulatively so the pieces add up."""
+    from taxlogic.rules.lots import to_cents
+
+    pieces, running, done = [], ZERO, ZERO
+    with localcontext() as ctx:
+        ctx.prec = 60
+        for part in parts:
+            running += part
+            upto = to_cents(total * running / whole)
+            pieces.append(upto - done)
+            done = upto
+    return pieces
