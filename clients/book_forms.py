@@ -311,7 +311,10 @@ KIND_GROUPS = {
 class TransactionBookForm(forms.Form):
     action = forms.ChoiceField(label="What happened", choices=KIND_CHOICES)
     security = forms.ModelChoiceField(
-        queryset=Security.objects.order_by("symbol"), to_field_name="public_id"
+        queryset=Security.objects.order_by("symbol"),
+        to_field_name="public_id",
+        required=False,
+        help_text="A sale's security is its lot's.",
     )
     trade_date = forms.DateField(label="Date", widget=DateInput())
     quantity = _quantity("Shares", help_text="For a sale of one lot; several: below.")

@@ -413,6 +413,8 @@ def _record(form: TransactionBookForm, account: Any, request: HtmxHttpRequest) -
             field_of={lot.pk: f"sell_{lot.public_id}" for lot, _ in chosen if len(chosen) > 1},
         )
         return
+    if data["security"] is None:
+        raise ValidationError({"security": "Choose the security."})
     how = {GIFT: AcquiredHow.GIFT, INHERITED: AcquiredHow.INHERITED}.get(kind, "purchase")
     action = "transfer_in" if kind in (GIFT, INHERITED) else kind
     quantity = data["quantity"]

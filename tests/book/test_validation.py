@@ -134,7 +134,7 @@ CASES: list[tuple[Form, dict[str, Any], str, str]] = [
     (_transaction, {"price": "-1"}, "price", "negative"),
     (_transaction, {"fees": "-1"}, "fees", "negative"),
     (_transaction, {"trade_date": _day(2)}, "trade_date", "future"),
-    (_transaction, {"security": ""}, "security", "required"),
+    (_transaction, {"security": ""}, "security", "Choose the security"),
     (_transaction, {"action": "sell"}, "lot", "Choose the lot"),
     (_transaction, {"action": "transfer_in"}, "acquired", "first acquired"),
     (_transaction, {"action": "transfer_in", "acquired": "2020-01-01"}, "cost_basis", "basis"),
