@@ -213,6 +213,7 @@ class TaxProfileBookForm(forms.Form):
     )
 
     deductions = forms.ChoiceField(
+        label="Which deduction",
         choices=[("standard", "Standard deduction"), ("itemized", "Itemized deductions")],
         widget=forms.RadioSelect,
         initial="standard",
@@ -247,11 +248,11 @@ class TaxProfileBookForm(forms.Form):
 
     expected_ordinary_income = _money(
         "Ordinary income (total)",
-        help_text="Older total, used only when no income line above is filled in.",
+        help_text="Older total: derived from the lines above when any is filled in.",
     )
     investment_income = _money(
         "Investment income (total)",
-        help_text="Older total of interest and non-qualified dividends, likewise.",
+        help_text="Older total of interest and non-qualified dividends: likewise derived.",
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -24,6 +24,7 @@ from clients import book, services
 from clients.book_forms import (
     GIFT,
     INHERITED,
+    KIND_CHOICES,
     KIND_GROUPS,
     AccountBookForm,
     HouseholdBookForm,
@@ -472,6 +473,8 @@ def transaction_create(request: HtmxHttpRequest, account_id: UUID) -> HttpRespon
         "household": account.household,
         "form": form,
         "groups": KIND_GROUPS.get(kind, set().union(*KIND_GROUPS.values())),
+        "kind": kind,
+        "kinds": KIND_CHOICES,
     }
     template = _partial_or_page(request, "clients/book/transaction_form.html", "fields")
     return render(request, template, context)

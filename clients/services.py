@@ -797,6 +797,23 @@ def _profile_checks(profile: TaxProfile) -> None:
         raise ValidationError(errors)
 
 
+_INCOME_LINES = ("wages", "other_ordinary_income", "taxable_interest", "ordinary_dividends")
+
+
+def _derive_totals(profile: TaxProfile) -> None:
+    """When any income line of the whole return is set, the two older totals follow from them
+    (the model's rule: ordinary = wages + other ordinary income; investment = interest +
+    non-qualified dividends), so that every reader of either sees the same return."""
+    if all(getattr(profile, name) is None for name in _INCOME_LINES):
+        return
+    lines = {name: getattr(profile, name) or ZERO for name in _INCOME_LINES}
+    qualified = profile.qualified_dividends or ZERO
+    profile.expected_ordinary_income = lines["wages"] + lines["other_ordinary_income"]
+    profile.investment_income = lines["taxable_interest"] + max(
+        lines["ordinary_dividends"] - qualified, ZERO
+    )
+
+
 @transaction.atomic
 def tax_profile_create(
     *, actor: Actor, household: Household, tax_year: int, fields: Mapping[str, Any]
@@ -809,6 +826,7 @@ def tax_profile_create(
         raise ValidationError({"tax_year": f"The household already has a {tax_year} profile."})
     profile = TaxProfile(household=household, tax_year=tax_year, **fields)
     _profile_checks(profile)
+    _derive_totals(profile)
     profile.full_clean()
     profile.save()
     return profile
@@ -823,6 +841,7 @@ def tax_profile_change(
     for field, value in changes.items():
         setattr(profile, field, value)
     _profile_checks(profile)
+    _derive_totals(profile)
     profile.full_clean()
     profile.save()
     return profile

@@ -237,6 +237,9 @@ def test_the_tax_profile_page_creates_then_changes_the_year(book: Book) -> None:
     assert profile.other_short_term_gains == Decimal("-1500.00")
     assert profile.state_local_taxes == Decimal("18000.00")
     assert profile.state_marginal_rate == Decimal("0.0500")
+    # The older totals follow from the lines: wages + other; interest + non-qualified dividends.
+    assert profile.expected_ordinary_income == Decimal("185000.00")
+    assert profile.investment_income == Decimal("2200.00")
     # Standard deduction chosen: the itemized amounts are not kept.
     assert book.client.post(url, {**data, "deductions": "standard"}).status_code == 302
     profile.refresh_from_db()
@@ -355,3 +358,16 @@ def test_a_reversed_purchase_closes_its_lot_and_leaves_the_review_consistent(boo
     TaxProfileFactory(household=book.household)
     case = household_inputs(book.household, tax_year=TODAY().year, as_of=TODAY()).snapshot
     assert case["case"]["lots"] == [] and case["case"]["transactions"] == []
+
+
+def test_without_javascript_each_kind_has_a_link_to_its_fields(book: Book) -> None:
+    url = reverse("clients:transaction_create", args=[book.account.public_id])
+    page = book.client.get(url).content.decode()
+    assert 'href="?action=split"' in page and 'name="ratio"' not in page
+    split = book.client.get(url + "?action=split").content.decode()
+    assert 'name="ratio"' in split and 'name="acquired"' not in split
+    # htmx asks for the fields alone when the kind changes.
+    partial = book.client.get(url + "?action=gift", headers={"HX-Request": "true"})
+    html = partial.content.decode()
+    assert html.lstrip().startswith('<div id="txn-fields">')
+    assert 'name="gift_value"' in html and "<html" not in html
