@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from advisors import scoping
 from advisors.models import Advisor, ApiClient, Firm, Team
+from clients.book_rules import PROFILE_AMOUNTS, derive_totals, masked_from_number, profile_checks
 from clients.models import (
     CLOSING_ACTIONS,
     NON_SHARE_ACTIONS,
@@ -25,7 +26,6 @@ from clients.models import (
     AcquiredHow,
     Action,
     ExternalRef,
-    FilingStatus,
     Household,
     Person,
     PersonRole,
@@ -599,12 +599,6 @@ def person_change(
 _ACCOUNT_NUMBER_RE = r"^[A-Za-z0-9]{1,34}$"
 
 
-def masked_from_number(number: str) -> str:
-    """What people see of an account number: its last four digits (fewer if it has fewer)."""
-    digits = "".join(c for c in number if c.isdigit())
-    return f"••••{digits[-4:]}"
-
-
 def _account_checks(account: Account) -> None:
     if account.owner.household_id != account.household_id:
         raise ValidationError({"owner": "The owner must be a person of this household."})
@@ -733,26 +727,10 @@ def account_change(
     return account
 
 
-# Amounts that cannot be negative; the other gains expected may be (a loss).
-_PROFILE_AMOUNTS = (
-    "expected_ordinary_income",
-    "investment_income",
-    "carryforward_short_term",
-    "carryforward_long_term",
-    "wages",
-    "other_ordinary_income",
-    "taxable_interest",
-    "ordinary_dividends",
-    "qualified_dividends",
-    "capital_gain_distributions",
-    "state_local_taxes",
-    "other_itemized_deductions",
-    "gains_budget",
-)
 _PROFILE_FIELDS = frozenset(
     {
         "filing_status",
-        *_PROFILE_AMOUNTS,
+        *PROFILE_AMOUNTS,
         "other_short_term_gains",
         "other_long_term_gains",
         "state_marginal_rate",
@@ -760,58 +738,6 @@ _PROFILE_FIELDS = frozenset(
         "notes",
     }
 )
-# A state's top marginal rate is under 15%; more is a typing slip (5 for 0.05).
-STATE_RATE_LIMIT = Decimal("0.2")
-
-
-def _profile_checks(profile: TaxProfile) -> None:
-    """The return's figures, each named by its field, before the model's own checks."""
-    errors: dict[str, str] = {}
-    if profile.filing_status not in FilingStatus.values:
-        errors["filing_status"] = "Choose a filing status."
-    for name in _PROFILE_AMOUNTS:
-        value = getattr(profile, name)
-        if value is not None and value < 0:
-            label = TaxProfile._meta.get_field(name).verbose_name
-            errors[name] = f"The {label} cannot be negative."
-        elif value is not None and abs(value) >= MONEY_LIMIT:
-            errors[name] = "That is larger than any amount we can record."
-    ordinary, qualified = profile.ordinary_dividends, profile.qualified_dividends
-    if (
-        qualified is not None
-        and qualified > (ordinary or ZERO)
-        and "qualified_dividends" not in errors
-    ):
-        errors["qualified_dividends"] = (
-            "Qualified dividends are part of the ordinary dividends: they cannot be more."
-        )
-    rate = profile.state_marginal_rate
-    if rate is not None and not ZERO <= rate <= STATE_RATE_LIMIT:
-        errors["state_marginal_rate"] = (
-            "Enter the state's marginal rate as a fraction between 0 and 0.2 (5% is 0.05)."
-        )
-    share = profile.joint_taxpayer_share
-    if share is None or not ZERO <= share <= 1:
-        errors["joint_taxpayer_share"] = "The taxpayer's share is a fraction between 0 and 1."
-    if errors:
-        raise ValidationError(errors)
-
-
-_INCOME_LINES = ("wages", "other_ordinary_income", "taxable_interest", "ordinary_dividends")
-
-
-def _derive_totals(profile: TaxProfile) -> None:
-    """When any income line of the whole return is set, the two older totals follow from them
-    (the model's rule: ordinary = wages + other ordinary income; investment = interest +
-    non-qualified dividends), so that every reader of either sees the same return."""
-    if all(getattr(profile, name) is None for name in _INCOME_LINES):
-        return
-    lines = {name: getattr(profile, name) or ZERO for name in _INCOME_LINES}
-    qualified = profile.qualified_dividends or ZERO
-    profile.expected_ordinary_income = lines["wages"] + lines["other_ordinary_income"]
-    profile.investment_income = lines["taxable_interest"] + max(
-        lines["ordinary_dividends"] - qualified, ZERO
-    )
 
 
 @transaction.atomic
@@ -822,11 +748,9 @@ def tax_profile_create(
     _check_writable(actor, household)
     if not 2000 <= tax_year <= 2100:
         raise ValidationError({"tax_year": "Enter a tax year between 2000 and 2100."})
-    if TaxProfile.objects.filter(household=household, tax_year=tax_year).exists():
-        raise ValidationError({"tax_year": f"The household already has a {tax_year} profile."})
     profile = TaxProfile(household=household, tax_year=tax_year, **fields)
-    _profile_checks(profile)
-    _derive_totals(profile)
+    profile_checks(profile)
+    derive_totals(profile)
     profile.full_clean()
     profile.save()
     return profile
@@ -840,8 +764,8 @@ def tax_profile_change(
     _check_writable(actor, profile.household)
     for field, value in changes.items():
         setattr(profile, field, value)
-    _profile_checks(profile)
-    _derive_totals(profile)
+    profile_checks(profile)
+    derive_totals(profile)
     profile.full_clean()
     profile.save()
     return profile
