@@ -371,3 +371,22 @@ def test_without_javascript_each_kind_has_a_link_to_its_fields(book: Book) -> No
     html = partial.content.decode()
     assert html.lstrip().startswith('<div id="txn-fields">')
     assert 'name="gift_value"' in html and "<html" not in html
+
+
+def test_a_review_without_a_tax_profile_links_to_the_page_that_adds_it(
+    book: Book, django_capture_on_commit_callbacks: object
+) -> None:
+    """The failure names the page and links to it: on the review's page, and in the plan
+    page's status region (the htmx answer to "Run review now")."""
+    run = reverse("taxlogic:review_create", args=[book.household.public_id])
+    link = reverse("clients:tax_profile", args=[book.household.public_id, TODAY().year])
+    with django_capture_on_commit_callbacks(execute=True):
+        review_url = book.client.post(run)["Location"]
+    page = book.client.get(review_url).content.decode()
+    swapped = book.client.get(review_url, headers={"HX-Request": "true"}).content.decode()
+    plan = reverse("taxlogic:plan", args=[book.household.public_id])
+    plan_page = book.client.get(plan).content.decode()
+    for html in (page, swapped, plan_page):
+        assert "add its filing status and income on the household&#x27;s tax-profile page" in html
+        assert f'href="{link}"' in html
+    assert book.client.get(link).status_code == 200
