@@ -152,8 +152,16 @@ def test_an_advisor_onboards_a_household_and_gets_a_plan(
     sale = Transaction.objects.get(action="sell")
     assert (sale.lot.acquired.isoformat(), sale.quantity) == ("2021-06-01", Decimal("20"))
 
-    # The review, and its plan: the 2025 VTI lot's loss is harvested into SCHB.
+    # The lot's page and the household's holdings, on the phone too.
+    page.get_by_role("link", name="2021-06-01").first.click()
+    expect(page.locator("#lot-facts")).to_contain_text("2,400.00")  # 4,000 × 30 of 50 left
+    _fits(page)
+    page.screenshot(path=artifacts / "onboarding-lot.png", full_page=True)
     page.get_by_role("link", name="Lovelace").first.click()
+    _fits(page)
+    page.screenshot(path=artifacts / "onboarding-household.png", full_page=True)
+
+    # The review, and its plan: the 2025 VTI lot's loss is harvested into SCHB.
     page.get_by_role("link", name=re.compile("Action plan")).click()
     page.get_by_role("button", name="Run review now").click()
     expect(page.locator("#review-status")).to_contain_text("Plan ready")
