@@ -166,3 +166,47 @@ def test_without_a_tax_profile_the_pages_say_why_they_show_stored_figures(book: 
     html = book.client.get(reverse("clients:lot_detail", args=[lot.public_id])).content.decode()
     assert "no tax profile" in html and "Adjusted basis" in html
     assert lot.how_acquired == AcquiredHow.PURCHASE
+
+
+def test_after_a_split_and_a_corrected_sale_the_engine_holds_what_the_book_holds(
+    book: Book,
+) -> None:
+    """A split multiplies the lot's shares (same basis); a reversed sale is as if it never
+    happened, its re-entry counts once: the engine's open lot is the stored lot."""
+    from clients import services
+    from taxlogic.basis import household_basis
+
+    today = timezone.localdate()
+    TaxProfileFactory(household=book.household)
+    day = today - datetime.timedelta(days=3)
+    buy = services.transaction_record(
+        account=book.account, security=book.security, action="buy", trade_date=day,
+        quantity=Decimal("10"), price=Decimal("120"), actor=book.household.primary_advisor,
+    )  # fmt: skip
+    services.transaction_record(
+        account=book.account, security=book.security, action="split", trade_date=day,
+        quantity=Decimal("0"), price=Decimal("0"), ratio=Decimal("2"),
+        actor=book.household.primary_advisor,
+    )  # fmt: skip
+    wrong = services.transaction_record(
+        account=book.account, security=book.security, action="sell", trade_date=today,
+        quantity=Decimal("8"), price=Decimal("50"), lot=buy.lot,
+        actor=book.household.primary_advisor,
+    )  # fmt: skip
+    services.transaction_record(
+        account=book.account, security=book.security, action="reversal", trade_date=today,
+        quantity=Decimal("0"), price=Decimal("0"), reverses=wrong,
+        actor=book.household.primary_advisor,
+    )  # fmt: skip
+    services.transaction_record(
+        account=book.account, security=book.security, action="sell", trade_date=today,
+        quantity=Decimal("5"), price=Decimal("50"), lot=buy.lot,
+        actor=book.household.primary_advisor,
+    )  # fmt: skip
+    lot = TaxLot.objects.get(pk=buy.lot_id)
+    assert (lot.quantity, lot.cost_basis) == (Decimal("15"), Decimal("900.00"))
+    engine = household_basis(household=book.household, as_of=today)
+    assert engine.error == ""
+    figures = engine.get(lot)
+    assert (figures.quantity, figures.basis) == (lot.quantity, lot.adjusted_basis)
+    assert figures.differences == []
