@@ -308,3 +308,44 @@ def transactions_visible_to(user: User) -> QuerySet[Transaction]:
 def people_visible_to(user: User) -> QuerySet[Advisor]:
     """The firm's people (advisors, not clients) that ``user`` may see."""
     return visible(user, Advisor)
+
+
+def assignable_advisors(user: User) -> QuerySet[Advisor]:
+    """The advisors ``user`` may make a household's primary advisor: themselves (an advisor),
+    their team and themselves (a team lead), anyone active of the firm (a firm admin); never a
+    compliance reviewer, who changes nothing."""
+    condition: Q | None
+    if isinstance(user, ApiClient):
+        condition = _api_client_condition(user, "firm_id", write=True)
+    elif not (user.is_authenticated and user.is_active):
+        condition = None
+    elif user.is_superuser:
+        condition = Q()
+    elif user.firm_id is None or user.role == Role.COMPLIANCE:
+        condition = None
+    elif user.role == Role.FIRM_ADMIN:
+        condition = Q(firm_id=user.firm_id)
+    elif user.role == Role.TEAM_LEAD and user.team_id is not None:
+        condition = Q(firm_id=user.firm_id) & (Q(team_id=user.team_id) | Q(pk=user.pk))
+    else:
+        condition = Q(pk=user.pk)
+    people = _apply(Advisor.objects.filter(is_active=True), condition)
+    return (
+        people.exclude(role=Role.COMPLIANCE)
+        .select_related("team")
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def assignable_teams(user: User) -> QuerySet[Team]:
+    """The teams ``user`` may put a household in: a firm admin any of the firm's, others
+    their own."""
+    if isinstance(user, ApiClient) or not (user.is_authenticated and user.is_active):
+        return Team.objects.none()
+    if user.is_superuser:
+        return Team.objects.order_by("name")
+    if user.role == Role.FIRM_ADMIN:
+        return Team.objects.filter(firm_id=user.firm_id).order_by("name")
+    if user.role == Role.COMPLIANCE:
+        return Team.objects.none()
+    return Team.objects.filter(pk=user.team_id).order_by("name")

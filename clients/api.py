@@ -53,6 +53,7 @@ from clients.models import (
     PersonRole,
     Price,
     RefKind,
+    ReliefMethod,
     Security,
     TaxLot,
     TaxProfile,
@@ -174,6 +175,7 @@ class HouseholdIn(serializers.Serializer):
     )
     external_crm_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
     external_refs = external_refs_field(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
 
 
 class HouseholdChange(HouseholdIn):
@@ -394,7 +396,17 @@ class PersonOut(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "household", "role", "name", "date_of_birth", "external_refs", "updated"]
+        fields = [
+            "id",
+            "household",
+            "role",
+            "name",
+            "date_of_birth",
+            "blind",
+            "date_of_death",
+            "external_refs",
+            "updated",
+        ]
 
 
 class PersonIn(serializers.Serializer):
@@ -402,6 +414,8 @@ class PersonIn(serializers.Serializer):
     role = serializers.ChoiceField(choices=PersonRole.choices)
     name = serializers.CharField(max_length=200)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
+    blind = serializers.BooleanField(required=False)
+    date_of_death = serializers.DateField(required=False, allow_null=True)
     external_refs = external_refs_field(required=False)
 
 
@@ -409,6 +423,8 @@ class PersonChange(serializers.Serializer):
     role = serializers.ChoiceField(choices=PersonRole.choices, required=False)
     name = serializers.CharField(max_length=200, required=False)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
+    blind = serializers.BooleanField(required=False)
+    date_of_death = serializers.DateField(required=False, allow_null=True)
     external_refs = external_refs_field(required=False)
 
 
@@ -493,6 +509,11 @@ class AccountOut(serializers.ModelSerializer):
             "masked_number",
             "type",
             "treatment",
+            "opened",
+            "closed",
+            "relief_method",
+            "average_basis",
+            "held_away",
             "external_refs",
             "updated",
         ]
@@ -503,9 +524,23 @@ class AccountIn(serializers.Serializer):
     owner = ScopedRelatedField(Person, help_text="A person of the same household.")
     custodian = serializers.CharField(max_length=100)
     masked_number = serializers.CharField(
-        max_length=32, help_text="At most the last four digits, e.g. ••••1234."
+        max_length=32,
+        required=False,
+        help_text="At most the last four digits, e.g. ••••1234 (or give account_number).",
     )
     type = serializers.ChoiceField(choices=ACCOUNT_TYPE_CHOICES)
+    account_number = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The full number: stored, never returned (masked_number is derived from it).",
+    )
+    opened = serializers.DateField(required=False, allow_null=True)
+    closed = serializers.DateField(required=False, allow_null=True)
+    relief_method = serializers.ChoiceField(choices=ReliefMethod.choices, required=False)
+    average_basis = serializers.BooleanField(required=False)
+    held_away = serializers.BooleanField(required=False)
     external_refs = external_refs_field(required=False)
 
 
@@ -514,6 +549,18 @@ class AccountChange(serializers.Serializer):
     custodian = serializers.CharField(max_length=100, required=False)
     masked_number = serializers.CharField(max_length=32, required=False)
     type = serializers.ChoiceField(choices=ACCOUNT_TYPE_CHOICES, required=False)
+    account_number = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The full number: stored, never returned (masked_number is derived from it).",
+    )
+    opened = serializers.DateField(required=False, allow_null=True)
+    closed = serializers.DateField(required=False, allow_null=True)
+    relief_method = serializers.ChoiceField(choices=ReliefMethod.choices, required=False)
+    average_basis = serializers.BooleanField(required=False)
+    held_away = serializers.BooleanField(required=False)
     external_refs = external_refs_field(required=False)
 
 
@@ -704,6 +751,7 @@ class TransactionOut(serializers.ModelSerializer):
     security = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
     lot = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
     action = serializers.ChoiceField(choices=Action.choices, read_only=True)
+    reverses = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Transaction
@@ -721,6 +769,8 @@ class TransactionOut(serializers.ModelSerializer):
             "fees",
             "amount",
             "basis_relieved",
+            "ratio",
+            "reverses",
             "recorded_at",
         ]
 
@@ -747,6 +797,26 @@ class TransactionIn(serializers.Serializer):
     )
     cost_basis = _money(
         min_value=0, required=False, allow_null=True, help_text="Transfers in: basis carried over."
+    )
+    how_acquired = serializers.ChoiceField(
+        choices=AcquiredHow.choices,
+        required=False,
+        help_text="Transfers in: purchase, gift (with gift_date, gift_value) or inherited.",
+    )
+    gift_date = serializers.DateField(required=False, allow_null=True)
+    gift_value = _money(min_value=0, required=False, allow_null=True)
+    ratio = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        required=False,
+        allow_null=True,
+        help_text="Splits: new shares per old share.",
+    )
+    reverses = ScopedRelatedField(
+        Transaction,
+        required=False,
+        allow_null=True,
+        help_text="Reversals: the transaction corrected (then record the right one).",
     )
     external_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
@@ -779,6 +849,20 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Creat
 # --- Tax profiles ---------------------------------------------------------------------------
 
 
+PROFILE_RETURN_FIELDS = (
+    "wages",
+    "other_ordinary_income",
+    "taxable_interest",
+    "ordinary_dividends",
+    "qualified_dividends",
+    "capital_gain_distributions",
+    "other_short_term_gains",
+    "other_long_term_gains",
+    "state_local_taxes",
+    "other_itemized_deductions",
+)
+
+
 class TaxProfileOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     household = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
@@ -795,6 +879,11 @@ class TaxProfileOut(serializers.ModelSerializer):
             "investment_income",
             "carryforward_short_term",
             "carryforward_long_term",
+            *PROFILE_RETURN_FIELDS,
+            "state_marginal_rate",
+            "gains_budget",
+            "joint_taxpayer_share",
+            "notes",
             "updated",
         ]
 
@@ -805,6 +894,22 @@ class TaxProfileChange(serializers.Serializer):
     investment_income = _money(required=False, min_value=0)
     carryforward_short_term = _money(required=False, min_value=0)
     carryforward_long_term = _money(required=False, min_value=0)
+    wages = _money(required=False, allow_null=True)
+    other_ordinary_income = _money(required=False, allow_null=True)
+    taxable_interest = _money(required=False, allow_null=True)
+    ordinary_dividends = _money(required=False, allow_null=True)
+    qualified_dividends = _money(required=False, allow_null=True)
+    capital_gain_distributions = _money(required=False, allow_null=True)
+    other_short_term_gains = _money(required=False, allow_null=True)
+    other_long_term_gains = _money(required=False, allow_null=True)
+    state_local_taxes = _money(required=False, allow_null=True)
+    other_itemized_deductions = _money(required=False, allow_null=True)
+    state_marginal_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=4, required=False, allow_null=True
+    )
+    gains_budget = _money(required=False, allow_null=True)
+    joint_taxpayer_share = serializers.DecimalField(max_digits=5, decimal_places=4, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
 
 
 class TaxProfileIn(TaxProfileChange):

@@ -7,6 +7,7 @@ fixed number of queries however many accounts and lots a household has.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -117,20 +118,29 @@ class LotRow:
     market_value: Decimal | None
     unrealized: Decimal | None
     term: str
+    basis: Decimal
 
     @property
     def is_loss(self) -> bool:
         return self.unrealized is not None and self.unrealized < 0
 
 
+# Sets ``lot.engine`` on each lot: the engine's figures (taxlogic/basis.py ``compare``).
+Attach = Callable[[list[TaxLot]], None]
+
+
 def lot_row(lot: TaxLot, as_of: date) -> LotRow:
-    """``lot`` (annotated by ``open_lots``) valued at its latest close."""
+    """``lot`` (annotated by ``open_lots``) valued at its latest close, at the engine's basis and
+    term when ``lot.engine`` holds them (the plan's figures), else the stored ones."""
+    engine = getattr(lot, "engine", None)
+    basis = engine.basis if engine is not None else lot.adjusted_basis
+    term = engine.term if engine is not None else holding_term(lot, as_of)
     price = lot.latest_close
     value = unrealized = None
     if price is not None:
         value = to_cents(lot.quantity * price)
-        unrealized = value - lot.adjusted_basis
-    return LotRow(lot, price, lot.latest_close_date, value, unrealized, holding_term(lot, as_of))
+        unrealized = value - basis
+    return LotRow(lot, price, lot.latest_close_date, value, unrealized, term, basis)
 
 
 @dataclass(slots=True)
@@ -144,7 +154,7 @@ class Totals:
         if row.market_value is None or row.unrealized is None:
             self.unpriced += 1
             return
-        self.cost_basis += row.lot.adjusted_basis
+        self.cost_basis += row.basis
         self.market_value += row.market_value
         self.unrealized += row.unrealized
 
@@ -171,9 +181,11 @@ class HouseholdHoldings:
     lot_count: int
 
 
-def household_holdings(*, user: User, household: Household, as_of: date) -> HouseholdHoldings:
+def household_holdings(
+    *, user: User, household: Household, as_of: date, attach: Attach | None = None
+) -> HouseholdHoldings:
     """The household's accounts grouped taxable / tax-deferred / tax-exempt, each with its
-    open lots valued at ``as_of`` (two queries)."""
+    open lots valued at ``as_of`` (two queries, and what ``attach`` needs)."""
     accounts = (
         scoping.accounts_visible_to(user)
         .filter(household=household)
@@ -181,7 +193,9 @@ def household_holdings(*, user: User, household: Household, as_of: date) -> Hous
         .order_by("type", "custodian", "masked_number")
     )
     holdings = {a.pk: AccountHoldings(a) for a in accounts}
-    lots = open_lots(user=user, as_of=as_of).filter(account__household=household)
+    lots = list(open_lots(user=user, as_of=as_of).filter(account__household=household))
+    if attach is not None:
+        attach(lots)
     totals = Totals()
     lot_count = 0
     for lot in lots:
@@ -205,9 +219,14 @@ def household_holdings(*, user: User, household: Household, as_of: date) -> Hous
     return HouseholdHoldings(groups, totals, lot_count)
 
 
-def account_holdings(*, user: User, account: Account, as_of: date) -> AccountHoldings:
+def account_holdings(
+    *, user: User, account: Account, as_of: date, attach: Attach | None = None
+) -> AccountHoldings:
     holdings = AccountHoldings(account)
-    for lot in open_lots(user=user, as_of=as_of).filter(account=account):
+    lots = list(open_lots(user=user, as_of=as_of).filter(account=account))
+    if attach is not None:
+        attach(lots)
+    for lot in lots:
         lot.account = account
         row = lot_row(lot, as_of)
         holdings.rows.append(row)
@@ -215,7 +234,7 @@ def account_holdings(*, user: User, account: Account, as_of: date) -> AccountHol
     return holdings
 
 
-def lot_with_price(*, user: User, lot: TaxLot, as_of: date) -> LotRow:
+def lot_with_price(*, user: User, lot: TaxLot, as_of: date, attach: Attach | None = None) -> LotRow:
     annotated = (
         scoping.lots_visible_to(user)
         .annotate(
@@ -227,18 +246,32 @@ def lot_with_price(*, user: User, lot: TaxLot, as_of: date) -> LotRow:
     )
     lot.latest_close = annotated["latest_close"]
     lot.latest_close_date = annotated["latest_close_date"]
+    if attach is not None:
+        attach([lot])
     return lot_row(lot, as_of)
 
 
 def recent_transactions(
     *, user: User, account: Account | None = None, lot: TaxLot | None = None, limit: int = 50
 ) -> list[Transaction]:
-    transactions = scoping.transactions_visible_to(user).select_related("security", "lot")
+    transactions = scoping.transactions_visible_to(user).select_related(
+        "security", "lot", "reverses"
+    )
     if account is not None:
         transactions = transactions.filter(account=account)
     if lot is not None:
         transactions = transactions.filter(lot=lot)
-    return list(transactions.order_by("-trade_date", "-id")[:limit])
+    found = list(transactions.order_by("-trade_date", "-id")[:limit])
+    # Which of them a later reversal corrected (one query): the history shows both.
+    reversed_by = {
+        r.reverses_id: r
+        for r in Transaction.objects.filter(reverses__in=[t.pk for t in found]).only(
+            "pk", "reverses_id", "trade_date"
+        )
+    }
+    for t in found:
+        t.reversed_by = reversed_by.get(t.pk)
+    return found
 
 
 def current_tax_profile(*, user: User, household: Household, tax_year: int) -> TaxProfile | None:

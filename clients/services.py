@@ -16,9 +16,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from advisors import scoping
-from advisors.models import Advisor, ApiClient, Firm
+from advisors.models import Advisor, ApiClient, Firm, Team
+from clients.book_rules import PROFILE_AMOUNTS, derive_totals, masked_from_number, profile_checks
 from clients.models import (
     CLOSING_ACTIONS,
+    NON_SHARE_ACTIONS,
     SYSTEM_RE,
     Account,
     AcquiredHow,
@@ -29,6 +31,7 @@ from clients.models import (
     PersonRole,
     Price,
     RefKind,
+    ReliefMethod,
     Security,
     TaxLot,
     TaxProfile,
@@ -76,6 +79,11 @@ def transaction_record(
     external_id: str = "",
     recorded_by: Advisor | None = None,
     actor: Actor | None = None,
+    how_acquired: str = AcquiredHow.PURCHASE,
+    gift_date: date | None = None,
+    gift_value: Decimal | None = None,
+    ratio: Decimal | None = None,
+    reverses: Transaction | None = None,
 ) -> Transaction:
     """Record a trade and apply it to the lots.
 
@@ -85,11 +93,32 @@ def transaction_record(
     Reg. §1.1012-1(c)) and takes a proportional share of its basis and wash-sale adjustment;
     a sale's ``amount`` defaults to quantity × price − fees. The lot is locked while it changes.
     ``actor`` (default ``recorded_by``) must be allowed to change the household.
+    A transfer in may be a gift (``how_acquired``, ``gift_date``, ``gift_value``: the donor's
+    basis and date, §1015) or an inheritance (the date-of-death value and date, §1014). A split,
+    a capital-gain distribution, a cash dividend and a reversal: see clients/book.py.
     """
     _check_writable(actor if actor is not None else recorded_by, account.household)
+    if action in NON_SHARE_ACTIONS:
+        from clients import book
+
+        return book.non_share_record(
+            account=account,
+            security=security,
+            action=action,
+            trade_date=trade_date,
+            amount=amount,
+            ratio=ratio,
+            reverses=reverses,
+            external_id=external_id,
+            recorded_by=recorded_by,
+        )
     errors: dict[str, str] = {}
     if action not in Action.values:
         errors["action"] = f"Unknown action {action!r}."
+    if ratio is not None:
+        errors["ratio"] = "Only a split has a ratio."
+    if reverses is not None:
+        errors["reverses"] = "Only a reversal names the transaction it reverses."
     if quantity is None or quantity <= 0:
         errors["quantity"] = "Enter a number of shares greater than zero."
     if price is None or price < 0:
@@ -136,13 +165,34 @@ def transaction_record(
     if lot is not None:
         raise ValidationError({"lot": "Only a sale or a transfer out takes shares from a lot."})
     gross = to_cents(quantity * price)
+    if how_acquired not in AcquiredHow.values:
+        raise ValidationError({"how_acquired": f"Unknown way of acquiring {how_acquired!r}."})
+    if how_acquired != AcquiredHow.PURCHASE and action != Action.TRANSFER_IN:
+        raise ValidationError({"how_acquired": "A gift or inheritance arrives as a transfer in."})
+    if how_acquired == AcquiredHow.GIFT:
+        if gift_date is None:
+            errors["gift_date"] = "A gift needs the date it was given."
+        elif acquired is not None and gift_date < acquired:
+            errors["gift_date"] = "The gift cannot be given before the donor acquired the shares."
+        elif gift_date > trade_date:
+            errors["gift_date"] = "The gift cannot be given after it arrived in the account."
+        if gift_value is None:
+            errors["gift_value"] = "A gift needs its market value on the day it was given."
+        elif gift_value < 0:
+            errors["gift_value"] = "The gift's value cannot be negative."
+    elif gift_date is not None or gift_value is not None:
+        errors["how_acquired"] = "Only a gift has a gift date and value."
     if action == Action.TRANSFER_IN:
         if acquired is None:
             errors["acquired"] = "A transfer in needs the date the shares were first acquired."
         elif acquired > trade_date:
             errors["acquired"] = "The shares cannot be acquired after the transfer."
         if cost_basis is None:
-            errors["cost_basis"] = "A transfer in needs the cost basis it carries over."
+            errors["cost_basis"] = (
+                "An inheritance needs the value on the date of death."
+                if how_acquired == AcquiredHow.INHERITED
+                else "A transfer in needs the cost basis it carries over."
+            )
         elif cost_basis < 0:
             errors["cost_basis"] = "The cost basis cannot be negative."
         if errors:
@@ -164,7 +214,9 @@ def transaction_record(
         quantity=quantity,
         cost_basis=basis,
         acquired=acquired,
-        how_acquired=AcquiredHow.PURCHASE,
+        how_acquired=how_acquired,
+        gift_date=gift_date,
+        gift_value=gift_value,
         holding_period_start=acquired,
     )
     recorded = Transaction.objects.create(
@@ -373,16 +425,19 @@ def household_create(
     primary_advisor: Advisor,
     external_crm_id: str = "",
     external_refs: Iterable[tuple[str, str]] | None = None,
+    team: Team | None = None,
+    notes: str = "",
 ) -> Household:
-    """A new household of ``primary_advisor``'s firm and team; ``actor`` must be allowed to
-    change it once made (an advisor creates their own, a team lead their team's, a firm admin
-    or an API client with the write scope any of the firm's)."""
+    """A new household of ``primary_advisor``'s firm and team (``team``, when given, instead);
+    ``actor`` must be allowed to change it once made (an advisor creates their own, a team lead
+    their team's, a firm admin or an API client with the write scope any of the firm's)."""
     household = Household(
         firm_id=primary_advisor.firm_id,
-        team_id=primary_advisor.team_id,
+        team_id=team.pk if team is not None else primary_advisor.team_id,
         primary_advisor=primary_advisor,
         name=name.strip(),
         external_crm_id=external_crm_id.strip(),
+        notes=notes.strip(),
     )
     _household_checks(household, primary_advisor)
     household.full_clean()
@@ -402,20 +457,27 @@ def household_change(
     changes: Mapping[str, Any],
     external_refs: Iterable[tuple[str, str]] | None = None,
 ) -> Household:
-    """Change ``name``, ``external_crm_id`` or ``primary_advisor`` (which moves the household
-    to that advisor's team, lots and transactions too); ``external_refs`` replaces the ids."""
-    _check_changes(changes, frozenset({"name", "external_crm_id", "primary_advisor"}))
+    """Change ``name``, ``external_crm_id``, ``notes``, ``primary_advisor`` (which moves the
+    household to that advisor's team, lots and transactions too) or ``team`` (given after the
+    advisor, it wins); ``external_refs`` replaces the ids."""
+    _check_changes(
+        changes, frozenset({"name", "external_crm_id", "primary_advisor", "team", "notes"})
+    )
     _check_writable(actor, household)
     household = Household.objects.select_for_update().get(pk=household.pk)
-    moved = False
-    for field, value in changes.items():
+    team_before = household.team_id
+    for field, value in sorted(changes.items(), key=lambda item: item[0] == "team"):
         if field == "primary_advisor":
             if value.firm_id != household.firm_id:
                 raise ValidationError({"primary_advisor": "That advisor works at another firm."})
-            moved = household.team_id != value.team_id
             household.primary_advisor, household.team_id = value, value.team_id
+        elif field == "team":
+            if value is not None and value.firm_id != household.firm_id:
+                raise ValidationError({"team": "That team belongs to another firm."})
+            household.team_id = value.pk if value is not None else None
         else:
             setattr(household, field, value.strip())
+    moved = household.team_id != team_before
     _household_checks(household, household.primary_advisor)
     household.full_clean()
     household.save()
@@ -476,6 +538,14 @@ def by_ref_upsert(
 def _person_checks(person: Person) -> None:
     if not person.name:
         raise ValidationError({"name": "Enter the person's name."})
+    today = timezone.localdate()
+    born, died = person.date_of_birth, person.date_of_death
+    if born is not None and born > today:
+        raise ValidationError({"date_of_birth": "The date of birth is in the future."})
+    if died is not None and died > today:
+        raise ValidationError({"date_of_death": "The date of death is in the future."})
+    if born is not None and died is not None and died < born:
+        raise ValidationError({"date_of_death": "The date of death is before the date of birth."})
     if person.role in (PersonRole.TAXPAYER, PersonRole.SPOUSE):
         others = Person.objects.filter(household_id=person.household_id, role=person.role)
         if others.exclude(pk=person.pk).exists():
@@ -492,10 +562,19 @@ def person_create(
     role: str,
     name: str,
     date_of_birth: date | None = None,
+    blind: bool = False,
+    date_of_death: date | None = None,
     external_refs: Iterable[tuple[str, str]] | None = None,
 ) -> Person:
     _check_writable(actor, household)
-    person = Person(household=household, role=role, name=name.strip(), date_of_birth=date_of_birth)
+    person = Person(
+        household=household,
+        role=role,
+        name=name.strip(),
+        date_of_birth=date_of_birth,
+        blind=blind,
+        date_of_death=date_of_death,
+    )
     _person_checks(person)
     person.save()
     if external_refs:
@@ -511,7 +590,7 @@ def person_change(
     changes: Mapping[str, Any],
     external_refs: Iterable[tuple[str, str]] | None = None,
 ) -> Person:
-    _check_changes(changes, frozenset({"role", "name", "date_of_birth"}))
+    _check_changes(changes, frozenset({"role", "name", "date_of_birth", "blind", "date_of_death"}))
     _check_writable(actor, person.household)
     for field, value in changes.items():
         setattr(person, field, value.strip() if isinstance(value, str) else value)
@@ -522,11 +601,70 @@ def person_change(
     return person
 
 
+_ACCOUNT_NUMBER_RE = r"^[A-Za-z0-9]{1,34}$"
+
+
 def _account_checks(account: Account) -> None:
     if account.owner.household_id != account.household_id:
         raise ValidationError({"owner": "The owner must be a person of this household."})
+    number = "".join(account.account_number.split()).replace("-", "")
+    if number:
+        if not re.match(_ACCOUNT_NUMBER_RE, number):
+            raise ValidationError(
+                {"account_number": "Use letters and digits only (up to 34), as on the statement."}
+            )
+        account.account_number = number
+        account.masked_number = masked_from_number(number)
+    elif not account.masked_number:
+        raise ValidationError(
+            {"account_number": "Enter the account number (or at least its last four digits)."}
+        )
+    if account.relief_method not in ReliefMethod.values:
+        raise ValidationError(
+            {"relief_method": f"Unknown relief method {account.relief_method!r}."}
+        )
+    if account.average_basis and account.relief_method != ReliefMethod.AVERAGE:
+        raise ValidationError(
+            {"average_basis": "Average basis needs the average-cost relief method (funds only)."}
+        )
+    today = timezone.localdate()
+    if account.opened is not None and account.opened > today:
+        raise ValidationError({"opened": "The opening date is in the future."})
+    if account.closed is not None:
+        if account.closed > today:
+            raise ValidationError({"closed": "The closing date is in the future."})
+        if account.opened is not None and account.closed < account.opened:
+            raise ValidationError({"closed": "The account cannot close before it opened."})
+    clash = Account.objects.filter(
+        household_id=account.household_id,
+        custodian=account.custodian,
+        masked_number=account.masked_number,
+    ).exclude(pk=account.pk)
+    if clash.exists():
+        raise ValidationError(
+            {
+                "account_number": f"The household already has a {account.custodian} account "
+                f"ending {account.masked_number[-4:]}."
+            }
+        )
     account.treatment = treatment_of(AccountType(account.type)).value
     account.full_clean()
+
+
+_ACCOUNT_FIELDS = frozenset(
+    {
+        "owner",
+        "custodian",
+        "masked_number",
+        "type",
+        "account_number",
+        "opened",
+        "closed",
+        "relief_method",
+        "average_basis",
+        "held_away",
+    }
+)
 
 
 @transaction.atomic
@@ -536,17 +674,33 @@ def account_create(
     household: Household,
     owner: Person,
     custodian: str,
-    masked_number: str,
     type: str,
+    masked_number: str = "",
+    account_number: str = "",
+    opened: date | None = None,
+    closed: date | None = None,
+    relief_method: str = ReliefMethod.FIFO,
+    average_basis: bool = False,
+    held_away: bool = False,
     external_refs: Iterable[tuple[str, str]] | None = None,
 ) -> Account:
+    """A new account; given the full ``account_number``, ``masked_number`` is derived from it
+    (its last four digits), and the full number is shown nowhere but the custodian's files."""
     _check_writable(actor, household)
+    if type not in AccountType._value2member_map_:
+        raise ValidationError({"type": f"Unknown account type {type!r}."})
     account = Account(
         household=household,
         owner=owner,
         custodian=custodian.strip(),
         masked_number=masked_number.strip(),
+        account_number=account_number.strip(),
         type=type,
+        opened=opened,
+        closed=closed,
+        relief_method=relief_method,
+        average_basis=average_basis,
+        held_away=held_away,
     )
     _account_checks(account)
     account.save()
@@ -563,9 +717,12 @@ def account_change(
     changes: Mapping[str, Any],
     external_refs: Iterable[tuple[str, str]] | None = None,
 ) -> Account:
-    """Correct an account's owner, custodian, number or type (lots stay where they are)."""
-    _check_changes(changes, frozenset({"owner", "custodian", "masked_number", "type"}))
+    """Correct an account's owner, custodian, number, type, dates, relief method, average
+    basis or held-away flag (lots stay where they are)."""
+    _check_changes(changes, _ACCOUNT_FIELDS)
     _check_writable(actor, account.household)
+    if "type" in changes and changes["type"] not in AccountType._value2member_map_:
+        raise ValidationError({"type": f"Unknown account type {changes['type']!r}."})
     for field, value in changes.items():
         setattr(account, field, value.strip() if isinstance(value, str) else value)
     _account_checks(account)
@@ -578,10 +735,12 @@ def account_change(
 _PROFILE_FIELDS = frozenset(
     {
         "filing_status",
-        "expected_ordinary_income",
-        "investment_income",
-        "carryforward_short_term",
-        "carryforward_long_term",
+        *PROFILE_AMOUNTS,
+        "other_short_term_gains",
+        "other_long_term_gains",
+        "state_marginal_rate",
+        "joint_taxpayer_share",
+        "notes",
     }
 )
 
@@ -592,7 +751,11 @@ def tax_profile_create(
 ) -> TaxProfile:
     _check_changes(fields, _PROFILE_FIELDS)
     _check_writable(actor, household)
+    if not 2000 <= tax_year <= 2100:
+        raise ValidationError({"tax_year": "Enter a tax year between 2000 and 2100."})
     profile = TaxProfile(household=household, tax_year=tax_year, **fields)
+    profile_checks(profile)
+    derive_totals(profile)
     profile.full_clean()
     profile.save()
     return profile
@@ -606,6 +769,8 @@ def tax_profile_change(
     _check_writable(actor, profile.household)
     for field, value in changes.items():
         setattr(profile, field, value)
+    profile_checks(profile)
+    derive_totals(profile)
     profile.full_clean()
     profile.save()
     return profile

@@ -9,23 +9,22 @@ from __future__ import annotations
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from advisors import scoping
 from advisors.models import Advisor
-from clients import selectors, services
-from clients.forms import HouseholdForm, HouseholdSearchForm, TransactionForm
+from clients import selectors
+from clients.forms import HouseholdSearchForm
 from clients.ledger_page import ledger_context
 from clients.models import Account, Household, TaxLot
+from taxlogic import basis
 from taxlogic import selectors as plan_selectors
 from taxlogic.models import PlanStatus
 
@@ -165,13 +164,22 @@ def household_list(request: HtmxHttpRequest) -> HttpResponse:
 def household_detail(request: HtmxHttpRequest, household_id: UUID) -> HttpResponse:
     household, may_write = _get_household_for_user(request, household_id)
     as_of = timezone.localdate()
+    engine = basis.household_basis(household=household, as_of=as_of)
     context = {
         "household": household,
         "may_write": may_write,
         "as_of": as_of,
+        "engine": engine,
         "people": selectors.household_people(user=request.user, household=household),
+        "accounts": scoping.accounts_visible_to(request.user)
+        .filter(household=household)
+        .select_related("owner")
+        .order_by("type", "custodian", "masked_number"),
         "holdings": selectors.household_holdings(
-            user=request.user, household=household, as_of=as_of
+            user=request.user,
+            household=household,
+            as_of=as_of,
+            attach=lambda lots: basis.compare(lots, engine),
         ),
         "tax_profile": selectors.current_tax_profile(
             user=request.user, household=household, tax_year=as_of.year
@@ -182,41 +190,23 @@ def household_detail(request: HtmxHttpRequest, household_id: UUID) -> HttpRespon
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def household_edit(request: HtmxHttpRequest, household_id: UUID) -> HttpResponse:
-    household, may_write = _get_household_for_user(request, household_id)
-    if not may_write:
-        return HttpResponseForbidden("You may see this household but not change it.")
-    if request.method == "POST":
-        form = HouseholdForm(request.POST)
-        if form.is_valid():
-            try:
-                services.household_update(
-                    household=household, updated_by=request.user, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, f"Saved {household.name}.")
-                return redirect("clients:household_detail", household_id=household.public_id)
-    else:
-        form = HouseholdForm(
-            initial={"name": household.name, "external_crm_id": household.external_crm_id}
-        )
-    return render(request, "clients/household_form.html", {"household": household, "form": form})
-
-
-@login_required
 @require_GET
 def account_detail(request: HtmxHttpRequest, account_id: UUID) -> HttpResponse:
     account, may_write = _get_account_for_user(request, account_id)
     as_of = timezone.localdate()
+    engine = basis.household_basis(household=account.household, as_of=as_of)
     context = {
         "account": account,
         "household": account.household,
         "may_write": may_write,
         "as_of": as_of,
-        "holdings": selectors.account_holdings(user=request.user, account=account, as_of=as_of),
+        "engine": engine,
+        "holdings": selectors.account_holdings(
+            user=request.user,
+            account=account,
+            as_of=as_of,
+            attach=lambda lots: basis.compare(lots, engine),
+        ),
         "transactions": selectors.recent_transactions(user=request.user, account=account),
         "eligibility": account.eligibility,
     }
@@ -224,65 +214,24 @@ def account_detail(request: HtmxHttpRequest, account_id: UUID) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def transaction_create(request: HtmxHttpRequest, account_id: UUID) -> HttpResponse:
-    account, may_write = _get_account_for_user(request, account_id)
-    if not may_write:
-        return HttpResponseForbidden("You may see this account but not change it.")
-    lots = (
-        scoping.lots_visible_to(request.user)
-        .filter(account=account, quantity__gt=0)
-        .select_related("security")
-        .order_by("security__symbol", "acquired", "id")
-    )
-    if request.method == "POST":
-        form = TransactionForm(request.POST, lots=lots)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.transaction_record(
-                    account=account,
-                    security=data["security"],
-                    action=data["action"],
-                    trade_date=data["trade_date"],
-                    quantity=data["quantity"],
-                    price=data["price"],
-                    fees=data["fees"] if data["fees"] is not None else services.ZERO,
-                    lot=data["lot"],
-                    acquired=data["acquired"],
-                    cost_basis=data["cost_basis"],
-                    recorded_by=request.user,
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, "Transaction recorded.")
-                return redirect("clients:account_detail", account_id=account.public_id)
-    else:
-        form = TransactionForm(lots=lots, initial={"trade_date": timezone.localdate()})
-    context = {"account": account, "household": account.household, "form": form}
-    return render(request, "clients/transaction_form.html", context)
-
-
-@login_required
 @require_GET
 def lot_detail(request: HtmxHttpRequest, lot_id: UUID) -> HttpResponse:
     lot, may_write = _get_lot_for_user(request, lot_id)
     as_of = timezone.localdate()
+    engine = basis.household_basis(household=lot.account.household, as_of=as_of)
     context = {
         "lot": lot,
         "account": lot.account,
         "household": lot.account.household,
         "may_write": may_write,
         "as_of": as_of,
-        "row": selectors.lot_with_price(user=request.user, lot=lot, as_of=as_of),
+        "engine_error": engine.error,
+        "row": selectors.lot_with_price(
+            user=request.user,
+            lot=lot,
+            as_of=as_of,
+            attach=lambda lots: basis.compare(lots, engine),
+        ),
         "transactions": selectors.recent_transactions(user=request.user, lot=lot),
     }
     return render(request, "clients/lot_detail.html", context)
-
-
-def _add_errors(form: HouseholdForm | TransactionForm, exc: ValidationError) -> None:
-    """Put a service's field errors on the form's fields (the rest on the form itself)."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field_name, field_errors in errors.items():
-        form.add_error(field_name if field_name in form.fields else None, field_errors)

@@ -263,8 +263,14 @@ def households_inputs(
     account_ids = list(household_of)
 
     # Plain rows, not model instances: a household can hold thousands of lots (year-end runs).
-    window_trades = Transaction.objects.filter(
-        account_id__in=account_ids, trade_date__gte=window, trade_date__lte=as_of
+    window_trades = (
+        Transaction.objects.filter(
+            account_id__in=account_ids, trade_date__gte=window, trade_date__lte=as_of
+        )
+        # A correction (a reversal and the transaction it reverses) leaves the lots as if
+        # neither happened; the re-entry is a transaction of its own.
+        .exclude(action=Action.REVERSAL)
+        .exclude(reversals__isnull=False)
     )
     in_window = list(
         window_trades.order_by("trade_date", "id")
@@ -366,7 +372,8 @@ def _inputs_of(
     profile = rows.profiles.get(household.pk)
     if profile is None:
         raise ValidationError(
-            f"The household has no tax profile for {tax_year}: add its filing status and income."
+            f"The household has no tax profile for {tax_year}: add its filing status and income "
+            "on the household's tax-profile page."
         )
     if profile.tax_year != tax_year:
         notes.append(
@@ -435,7 +442,8 @@ def _inputs_of(
                     "date": opening.trade_date.isoformat(),
                     "action": "reinvest" if opening.action == Action.REINVEST else "buy",
                     "symbol": lot.symbol,
-                    "quantity": _text(opening.quantity),
+                    # After a split the lot holds ratio × the shares bought, for the amount paid.
+                    "quantity": _text(max(opening.quantity, lot.original_quantity)),
                     "amount": f"{opening.amount:.2f}",
                 }
             )
