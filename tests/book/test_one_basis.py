@@ -152,7 +152,7 @@ def test_the_household_page_and_the_holdings_use_the_engine_s_basis(book: Book) 
     ):
         page = book.client.get(url).content.decode()
         assert 'data-basis="1050.00"' in page, url
-        assert "(+200.00 W)" in page
+        assert "(+$200.00 W)" in page
     # The plan (a review of the same household) uses the same basis.
     from taxlogic.basis import household_basis
 
