@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.scopes import SettingsScopes
@@ -101,3 +102,9 @@ class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
                 }
             },
         }
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The schema describes the verified session as the session cookie it is."""
+
+    target_class = "advisors.authentication.VerifiedSessionAuthentication"

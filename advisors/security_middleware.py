@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 
 from advisors import mfa, sessions
 
@@ -98,8 +97,6 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
         if signed_in or "HTTP_AUTHORIZATION" in request.META or request.path.startswith("/api/"):
-            if "Cache-Control" in response:
-                del response["Cache-Control"]
-            patch_cache_control(response, no_store=True, private=True)
+            response["Cache-Control"] = "no-store"  # replaces any caching the view allowed
             response.headers.pop("Expires", None)
         return response
