@@ -17,11 +17,15 @@ anyone else changes nothing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
+import hashlib
 import ipaddress
 import math
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote_plus
 
 from axes.backends import AxesStandaloneBackend
 from axes.models import AccessFailureLog
@@ -105,19 +109,42 @@ def account_delay(username: str) -> int:
 # --- The token endpoint -----------------------------------------------------------------------
 
 
-def _token_key(ip: str | None) -> str:
-    return f"hd:token-failures:{ip or 'unknown'}"
+def _token_client(request: HttpRequest) -> str:
+    """The client id a token request names (form field or HTTP Basic), for its counter."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(header[6:].strip()).decode("utf-8", "replace")
+        except (ValueError, binascii.Error):
+            return "?"
+        return unquote_plus(decoded.partition(":")[0])[:100]
+    return (request.POST.get("client_id") or "?")[:100]
+
+
+def _bump(key: str, window: int) -> None:
+    if not cache.add(key, 1, timeout=window):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
 
 
 class ThrottledTokenView(oauth2_views.TokenView):
-    """``POST /o/token/``: after ``TOKEN_FAILURE_LIMIT`` refused client credentials from one
-    address within ``TOKEN_FAILURE_WINDOW`` seconds, 429 until the window passes (the counter
-    lives in the cache, Redis in production)."""
+    """``POST /o/token/``: after ``TOKEN_FAILURE_LIMIT`` refused requests for one client id from
+    one address (or ``TOKEN_IP_FAILURE_LIMIT`` from the address, whatever the client ids)
+    within ``TOKEN_FAILURE_WINDOW`` seconds, 429 until the window passes. The counters live in
+    the cache (Redis in production); a right secret does not reset them."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = _token_key(client_ip(request))
+        ip = client_ip(request) or "unknown"
+        digest = hashlib.sha256(_token_client(request).encode()).hexdigest()[:32]
+        pair_key, ip_key = f"hd:token-fail:{ip}:{digest}", f"hd:token-fail:{ip}"
         window = settings.TOKEN_FAILURE_WINDOW
-        if cache.get(key, 0) >= settings.TOKEN_FAILURE_LIMIT:
+        counts = cache.get_many([pair_key, ip_key])
+        if (
+            counts.get(pair_key, 0) >= settings.TOKEN_FAILURE_LIMIT
+            or counts.get(ip_key, 0) >= settings.TOKEN_IP_FAILURE_LIMIT
+        ):
             response = JsonResponse(
                 {"error": "slow_down", "error_description": "Too many failed attempts."},
                 status=429,
@@ -125,9 +152,7 @@ class ThrottledTokenView(oauth2_views.TokenView):
             response["Retry-After"] = str(window)
             return response
         response = super().post(request, *args, **kwargs)
-        if response.status_code in (400, 401) and not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=window)
+        if response.status_code in (400, 401):
+            _bump(pair_key, window)
+            _bump(ip_key, window)
         return response

@@ -41,7 +41,7 @@ def _open_paths() -> tuple[str, ...]:
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    if getattr(request, "htmx", False):
+    if request.headers.get("HX-Request") == "true":  # before django-htmx's middleware
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response

@@ -314,7 +314,8 @@ AXES_VERBOSE = False  # no usernames in the server log: they are in axes' tables
 LOGIN_IP_FAILURE_LIMIT = envint("LOGIN_IP_FAILURE_LIMIT", "30")  # an address, any usernames
 LOGIN_ACCOUNT_DELAY_AFTER = envint("LOGIN_ACCOUNT_DELAY_AFTER", "3")  # then 1 s, 2 s, 4 s …
 LOGIN_ACCOUNT_DELAY_MAX = envint("LOGIN_ACCOUNT_DELAY_MAX", "30")
-TOKEN_FAILURE_LIMIT = envint("TOKEN_FAILURE_LIMIT", "10")  # bad client secrets per address
+TOKEN_FAILURE_LIMIT = envint("TOKEN_FAILURE_LIMIT", "10")  # bad secrets per client + address
+TOKEN_IP_FAILURE_LIMIT = envint("TOKEN_IP_FAILURE_LIMIT", "50")  # per address, any client
 TOKEN_FAILURE_WINDOW = envint("TOKEN_FAILURE_WINDOW", "900")
 # X-Forwarded-For is read only when the request comes from one of these (IPs or CIDRs).
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
