@@ -93,8 +93,10 @@ def account_delay(username: str) -> int:
     """Seconds this account still has to wait before its next sign-in attempt is heard."""
     if not username:
         return 0
+    # Only attempts that were heard: a locked-out pair hammering on does not slow the account
+    # further (nor do attempts refused here, which never reach axes).
     failures = AccessFailureLog.objects.filter(
-        username=username, attempt_time__gte=_window_start()
+        username=username, attempt_time__gte=_window_start(), locked_out=False
     ).order_by("-attempt_time")
     count = failures.count()
     if count < settings.LOGIN_ACCOUNT_DELAY_AFTER:

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -166,5 +165,5 @@ def _credentials_changing(sender: Any, instance: Any, update_fields: Any = None,
 def _credentials_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     reason = instance.__dict__.pop("_hd_end_sessions", None)
     if reason:
-        keep = current_session_key.get()
-        transaction.on_commit(lambda: end_sessions(instance, keep=keep, reason=reason))
+        # At once, not on commit: ending a session too many is harmless, one too few is not.
+        end_sessions(instance, keep=current_session_key.get(), reason=reason)

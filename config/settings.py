@@ -380,8 +380,8 @@ PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(3600))
 # --- end of the security block ---------------------------------------------------------------
 
 LOGGING = {
-    # secauth: axes logs usernames at INFO; they are in its tables, not in the server log.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # secauth: axes logs usernames (INFO, WARNING); they are in its tables, not the server log.
+    "loggers": {"axes": {"level": "ERROR"}},
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
