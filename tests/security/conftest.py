@@ -19,3 +19,7 @@ def address() -> str:
     """An address in 198.18.0.0/15 (benchmarking range) no other test uses."""
     n = next(_addresses)
     return f"198.18.{(n // 250) % 250}.{n % 250 + 1}"
+
+
+# The browser fixtures (Chromium, pages that answer or leave the second-factor step).
+from tests.browser.conftest import artifacts, bare_page, browser, page  # noqa: E402, F401
