@@ -83,7 +83,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = ValidationError(django_errors(exc))
     elif isinstance(exc, IntegrityError):
         # A constraint a concurrent request won; what we validate ourselves never gets here.
-        logger.warning("API integrity error: %s", exc)
+        # The constraint's name only: its message quotes row values (no client data in logs).
+        diag = getattr(exc.__cause__, "diag", None)
+        logger.warning("API integrity error: %s", getattr(diag, "constraint_name", None))
         exc = Conflict()
     response = drf_exception_handler(exc, context)
     if response is None:
