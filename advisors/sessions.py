@@ -165,5 +165,28 @@ def _credentials_changing(sender: Any, instance: Any, update_fields: Any = None,
 def _credentials_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     reason = instance.__dict__.pop("_hd_end_sessions", None)
     if reason:
+        from advisors.security_models import SecurityEvent, SecurityEventKind
+
         # At once, not on commit: ending a session too many is harmless, one too few is not.
         end_sessions(instance, keep=current_session_key.get(), reason=reason)
+        kind = (
+            SecurityEventKind.PASSWORD_CHANGED
+            if reason == "password changed"
+            else SecurityEventKind.USER_DISABLED
+        )
+        SecurityEvent.objects.create(kind=kind, firm_id=instance.firm_id, subject=instance)
+
+
+def _device_removed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A second factor removed (also from the admin): the user's other sessions end."""
+    if getattr(instance, "confirmed", False) and instance.user_id:
+        end_sessions(instance.user, keep=current_session_key.get(), reason="second factor")
+
+
+def connect_device_signals() -> None:
+    from django.db.models.signals import post_delete
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        post_delete.connect(_device_removed, sender=model, dispatch_uid=f"hd_{model.__name__}")

@@ -145,10 +145,29 @@ def test_replacing_the_second_factor_ends_the_other_sessions(advisor: Advisor) -
 
 
 def test_new_recovery_codes_end_the_other_sessions(advisor: Advisor) -> None:
-    here, there = signed_in(advisor), signed_in(advisor)
     old = mfa.new_recovery_codes(advisor)
+    here, there = signed_in(advisor), signed_in(advisor)
     response = here.post(reverse("mfa_recovery_codes"))
     assert response.status_code == 200
     assert not set(old) & set(response.context["codes"])
     assert there.get("/").status_code == 302
     assert here.get("/").status_code == 200
+
+
+def test_a_device_removed_in_the_admin_ends_the_sessions(advisor: Advisor) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    a = signed_in(advisor)
+    TOTPDevice.objects.get(user=advisor).delete()
+    assert a.get("/").status_code == 302
+
+
+def test_password_changes_and_disabling_are_logged(advisor: Advisor) -> None:
+    from advisors.security_models import SecurityEvent, SecurityEventKind
+
+    advisor.set_password("another-long-pass-phrase")
+    advisor.save()
+    advisor.is_active = False
+    advisor.save()
+    kinds = sorted(SecurityEvent.objects.filter(subject=advisor).values_list("kind", flat=True))
+    assert kinds == [SecurityEventKind.PASSWORD_CHANGED, SecurityEventKind.USER_DISABLED]
