@@ -104,3 +104,7 @@ def test_htmx_works_under_the_csp(
     assert page.evaluate("document.querySelectorAll('style').length") == 0  # no injected CSS
     page.screenshot(path=artifacts / "plan-under-csp.png", full_page=True)
     assert page.evaluate("window.__csp") == []
+
+    page.get_by_role("link", name="Sessions").click()
+    expect(page.get_by_role("cell", name="This session")).to_be_visible()
+    page.screenshot(path=artifacts / "sessions-page.png", full_page=True)

@@ -66,6 +66,8 @@ def test_a_user_sees_their_sessions_and_ends_one(advisor: Advisor, teammate: Adv
     rows = list(page.context["rows"])
     assert len(rows) == 2 and {r.user_id for r in rows} == {advisor.pk}
     assert b"Test browser 1.0" in page.content and b"This session" in page.content
+    utc = rows[0].created.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M")
+    assert utc.encode() in page.content  # the times shown are UTC, as the headings say
     there_key = there.session.session_key
     # Someone else's session key is not theirs to end.
     teammate_key = other_user.session.session_key
