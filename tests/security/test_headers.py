@@ -153,7 +153,9 @@ print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRE
 def production_env(**extra: str) -> dict[str, str]:
     import os
 
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (a deployment check refuses it).
+    dropped = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="false",
