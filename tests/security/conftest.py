@@ -20,6 +20,3 @@ def address() -> str:
     n = next(_addresses)
     return f"198.18.{(n // 250) % 250}.{n % 250 + 1}"
 
-
-# The browser fixtures (Chromium, pages that answer or leave the second-factor step).
-from tests.browser.conftest import artifacts, bare_page, browser, page  # noqa: E402, F401
