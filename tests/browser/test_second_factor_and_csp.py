@@ -105,6 +105,15 @@ def test_htmx_works_under_the_csp(
     page.screenshot(path=artifacts / "plan-under-csp.png", full_page=True)
     assert page.evaluate("window.__csp") == []
 
+    # The watcher sees a violation when there is one: an injected inline script is blocked.
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.__ran = true'; document.head.appendChild(s); }"
+    )
+    page.wait_for_function("window.__csp.length > 0")
+    assert page.evaluate("window.__ran") is None
+    assert page.evaluate("window.__csp")[0].startswith("script-src")
+
     page.get_by_role("link", name="Sessions").click()
     expect(page.get_by_role("cell", name="This session")).to_be_visible()
     page.screenshot(path=artifacts / "sessions-page.png", full_page=True)
