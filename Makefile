@@ -11,7 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install native demo test test-fast lint lock chromium python-venv run-worker run-beat
+.PHONY: install native demo test test-fast lint lock chromium python-venv run-worker run-beat check-deploy
 
 $(VENV)/.installed: requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Harvest Desk needs Python 3.11 or newer"; exit 1; }
@@ -42,6 +42,12 @@ test: native chromium
 	$(PY) -m taxlogic.native --check
 	$(PY) -m pytest
 	TAXLOGIC_NATIVE=0 $(PY) -m pytest tests/taxlogic tests/cases -p no:django -q
+
+# Django's deployment checks with production settings (DEBUG off, a secret key, a host):
+# any warning fails (CI runs it before the tests; tests/security/test_headers.py too).
+check-deploy: install
+	DEBUG=false SECRET_KEY="check-deploy-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
+	  ALLOWED_HOSTS=harvest.example.com $(PY) manage.py check --deploy --fail-level WARNING
 
 # Only the pure rule engine: no Django, no database, seconds.
 test-fast: native

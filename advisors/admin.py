@@ -231,3 +231,17 @@ class WebhookDeliveryAdmin(ScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
+
+
+def _admin_login(request: HttpRequest, extra_context: Any = None) -> Any:
+    """The admin signs in through the site's sign-in page (lockout, second factor)."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import HttpResponseForbidden
+    from django.urls import reverse
+
+    if request.user.is_authenticated:
+        return HttpResponseForbidden("Your account may not use the admin.")
+    return redirect_to_login(request.GET.get("next", reverse("admin:index")), reverse("login"))
+
+
+admin.site.login = _admin_login  # type: ignore[method-assign]

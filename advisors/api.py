@@ -16,10 +16,12 @@ import re
 from typing import Any
 
 import django_filters
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -81,7 +83,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = ValidationError(django_errors(exc))
     elif isinstance(exc, IntegrityError):
         # A constraint a concurrent request won; what we validate ourselves never gets here.
-        logger.warning("API integrity error: %s", exc)
+        # The constraint's name only: its message quotes row values (no client data in logs).
+        diag = getattr(exc.__cause__, "diag", None)
+        logger.warning("API integrity error: %s", getattr(diag, "constraint_name", None))
         exc = Conflict()
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -223,6 +227,14 @@ class ApiViewSet(IdempotentMixin, GenericViewSet):
     lookup_value_regex = UUID_PATTERN
     input_serializer_class: type[serializers.Serializer] | None = None
     update_serializer_class: type[serializers.Serializer] | None = None
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        # The schema generator's mock request has no caller: it sees the empty scope of an
+        # anonymous user instead of authenticating (which needed a request host; W001).
+        if getattr(self, "swagger_fake_view", False):
+            drf_request.user, drf_request.auth = AnonymousUser(), None
+        return drf_request
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action in ("update", "partial_update") and self.update_serializer_class:

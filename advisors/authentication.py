@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.scopes import SettingsScopes
 from oauth2_provider.settings import oauth2_settings
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
@@ -43,6 +45,19 @@ class ApiClientAuthentication(OAuth2Authentication):
             raise AuthenticationFailed("This API client has been revoked.")
         client.token_scopes = frozenset(token.scope.split())
         return client, token
+
+
+class VerifiedSessionAuthentication(SessionAuthentication):
+    """The site's session on the API (the browsable API, the docs), only once it has passed the
+    second factor: an unverified session is no one here."""
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        from advisors import mfa
+
+        result = super().authenticate(request)
+        if result is None or not mfa.is_verified(request._request):
+            return None
+        return result
 
 
 class ApiClientScopes(SettingsScopes):
@@ -87,3 +102,9 @@ class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
                 }
             },
         }
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The schema describes the verified session as the session cookie it is."""
+
+    target_class = "advisors.authentication.VerifiedSessionAuthentication"

@@ -295,3 +295,7 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"
+
+
+# Sessions and security events (secauth): their own module, part of this app.
+from advisors.security_models import SecurityEvent, UserSession  # noqa: E402, F401

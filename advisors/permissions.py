@@ -34,3 +34,20 @@ class HasApiScope(BasePermission):
                 return False
             return True
         return bool(user and user.is_authenticated and user.is_active)
+
+
+class ApiDocsPermission(BasePermission):
+    """The API's schema and docs: anyone while API_DOCS_PUBLIC (development), else a signed-in
+    advisor with a verified session or an API client with a token."""
+
+    message = "Sign in to read the API's schema."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        from django.conf import settings
+
+        if settings.API_DOCS_PUBLIC:
+            return True
+        user = request.user
+        if isinstance(user, ApiClient):
+            return user.is_active
+        return bool(user and user.is_authenticated and user.is_active)

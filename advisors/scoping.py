@@ -34,6 +34,7 @@ from advisors.models import (
     ApiScope,
     Firm,
     Role,
+    SecurityEvent,
     Team,
     WebhookDelivery,
     WebhookEndpoint,
@@ -174,6 +175,7 @@ _FIRM_LOOKUPS: dict[type[Model], str] = {
     ApiClient: "firm_id",
     WebhookEndpoint: "firm_id",
     WebhookDelivery: "endpoint__firm_id",
+    SecurityEvent: "firm_id",  # read by firm admins and compliance (security_views)
 }
 
 # Reference data shared by every firm.

@@ -18,15 +18,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from advisors import scoping, services, webhooks
+from advisors import scoping, security_views, services, webhooks
 from advisors.forms import ApiClientForm, WebhookEndpointForm
 from advisors.models import Advisor, ApiClient, Role, WebhookDelivery, WebhookEndpoint
 
 DELIVERIES_SHOWN = 50
 
-login = auth_views.LoginView.as_view(
-    template_name="registration/login.html", redirect_authenticated_user=True
-)
+login = security_views.login  # with lockout: advisors/security_views.py
 logout = auth_views.LogoutView.as_view()
 password_change = auth_views.PasswordChangeView.as_view(
     template_name="registration/password_change_form.html"

@@ -164,8 +164,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Client financial data: sessions end after 8 idle hours and with the browser.
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(8 * 3600))
+# Client financial data: sessions end after 30 idle minutes and with the browser (and after
+# SESSION_ABSOLUTE_AGE however active: the security block below).
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -263,7 +264,124 @@ OAUTH2_PROVIDER = {
 # advisors.ApiClient links to the application model, which django-oauth-toolkit makes swappable.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
+# --- Security (secauth): second factor, brute force, sessions, headers, email ---------------
+# See docs-notes/secauth.md. Kept in one block; it adjusts the lists defined above.
+import datetime as _dt  # noqa: E402
+
+import dj_email_url  # noqa: E402
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+]
+_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+MIDDLEWARE[_auth + 1 : _auth + 1] = [
+    "advisors.security_middleware.SessionLimitsMiddleware",
+    "advisors.security_middleware.SecondFactorMiddleware",
+    "advisors.security_middleware.NoStoreMiddleware",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # answers a locked-out sign-in with 429
+AUTHENTICATION_BACKENDS = [
+    "advisors.lockout.LockoutBackend",  # django-axes' check, for sign-ins with a request
+    "django.contrib.auth.backends.ModelBackend",
+]
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "advisors.authentication.ApiClientAuthentication",
+    "advisors.authentication.VerifiedSessionAuthentication",  # a session counts once verified
+]
+
+# Second factor (django-otp): TOTP apps and recovery codes; every session passes it.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Harvest Desk")
+
+# Brute force (django-axes plus advisors/lockout.py).
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")  # per username + address
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure: username, address, UTC time
+AXES_CLIENT_IP_CALLABLE = "advisors.lockout.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+AXES_VERBOSE = False  # no usernames in the server log: they are in axes' tables
+LOGIN_IP_FAILURE_LIMIT = envint("LOGIN_IP_FAILURE_LIMIT", "30")  # an address, any usernames
+LOGIN_ACCOUNT_DELAY_AFTER = envint("LOGIN_ACCOUNT_DELAY_AFTER", "3")  # then 1 s, 2 s, 4 s …
+LOGIN_ACCOUNT_DELAY_MAX = envint("LOGIN_ACCOUNT_DELAY_MAX", "30")
+TOKEN_FAILURE_LIMIT = envint("TOKEN_FAILURE_LIMIT", "10")  # bad secrets per client + address
+TOKEN_IP_FAILURE_LIMIT = envint("TOKEN_IP_FAILURE_LIMIT", "50")  # per address, any client
+TOKEN_FAILURE_WINDOW = envint("TOKEN_FAILURE_WINDOW", "900")
+# X-Forwarded-For is read only when the request comes from one of these (IPs or CIDRs).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
+
+# Sessions: SESSION_COOKIE_AGE idle (above), this long at most after the password sign-in.
+SESSION_ABSOLUTE_AGE = envint("SESSION_ABSOLUTE_AGE", str(12 * 3600))
+
+# Headers and cookies.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
+if envbool("HOST_PREFIXED_COOKIES", "false" if DEBUG else "true"):
+    # __Host-: Secure, Path=/, no Domain; a sibling subdomain cannot plant them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# The API's schema and docs: public while developing, signed-in only in production.
+API_DOCS_PUBLIC = envbool("API_DOCS_PUBLIC", "true" if DEBUG else "false")
+
+# OAuth2 (RFC 9700): client credentials (and authorization code with S256 only); no implicit
+# or password grant, no token in a URL, https redirect URIs, refresh-token replay revokes.
+OAUTH2_PROVIDER.update(
+    {
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+        "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+        "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+        "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+        "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+        "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+        "REFRESH_TOKEN_REUSE_PROTECTION": True,
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+        "PKCE_REQUIRED": True,
+    }
+)
+
+# Email (password reset): EMAIL_URL (smtp://user:pass@host:587/?tls=True) or EMAIL_BACKEND;
+# the console by default (the demo prints the reset link).
+if os.environ.get("EMAIL_URL"):
+    vars().update(dj_email_url.parse(os.environ["EMAIL_URL"]))
+else:
+    EMAIL_BACKEND = os.environ.get(
+        "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    )
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Harvest Desk <no-reply@localhost>")
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(3600))
+# --- end of the security block ---------------------------------------------------------------
+
 LOGGING = {
+    # secauth: axes logs usernames (INFO, WARNING); they are in its tables, not the server log.
+    "loggers": {"axes": {"level": "ERROR"}},
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

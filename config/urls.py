@@ -5,6 +5,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from oauth2_provider import views as oauth2_views
 
+from advisors.lockout import ThrottledTokenView
+from advisors.permissions import ApiDocsPermission
+
 urlpatterns = [
     path("", include("clients.urls")),
     path("accounts/", include("advisors.urls")),
@@ -12,10 +15,23 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # OAuth2 for API clients: only the token endpoints (client credentials), no authorization
     # pages and no self-service application management.
-    path("o/token/", oauth2_views.TokenView.as_view(), name="oauth2_token"),
+    path("o/token/", ThrottledTokenView.as_view(), name="oauth2_token"),  # 429 after bad secrets
     path("o/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="oauth2_revoke_token"),
     path("api/v1/", include("config.api_router")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Signed-in only in production (API_DOCS_PUBLIC).
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]),
+        name="schema",
+    ),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[ApiDocsPermission]),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", permission_classes=[ApiDocsPermission]),
+        name="api-redoc",
+    ),
 ]

@@ -7,3 +7,7 @@ from django.conf import settings
 
 if settings.configured:
     from tests.fixtures import *  # noqa: F403
+    from tests.security import force_login
+
+    # force_login bypasses authentication, second factor included (tests/security/force_login.py).
+    force_login.install()

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from advisors.models import Advisor
 from tests.factories import PASSWORD
+from tests.security.helpers import code_for, give_app, sign_in
 
 
 def test_login_page_renders_our_template(db: None) -> None:
@@ -22,10 +23,16 @@ def test_login_with_the_right_password_goes_to_the_households(
     advisor: Advisor, households: dict
 ) -> None:
     client = Client()
+    device = give_app(advisor)
     response = client.post(reverse("login"), {"username": "advisor", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("clients:household_list")
-    page = client.get(response["Location"])
+    # Then the second factor (tests/security/ holds its rules).
+    step = client.get(response["Location"])
+    assert step["Location"].startswith(reverse("mfa_verify"))
+    verified = client.post(step["Location"], {"code": code_for(device)})
+    assert verified["Location"] == reverse("clients:household_list")
+    page = client.get(verified["Location"])
     assert page.status_code == 200
     assert households["advisor"].name in page.content.decode()
 
@@ -49,9 +56,9 @@ def test_login_follows_next(advisor: Advisor, households: dict) -> None:
 def test_the_session_expires_when_idle_and_with_the_browser(advisor: Advisor) -> None:
     client = Client()
     client.post(reverse("login"), {"username": "advisor", "password": PASSWORD})
-    assert settings.SESSION_COOKIE_AGE == 8 * 3600
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert client.session.get_expire_at_browser_close() is True
-    assert client.session.get_expiry_age() == 8 * 3600
+    assert client.session.get_expiry_age() == 30 * 60
 
 
 def test_logout_is_post_only_and_ends_the_session(advisor: Advisor, client_for: object) -> None:
@@ -76,7 +83,7 @@ def test_the_layout_offers_logout_as_a_post_form(advisor: Advisor, client_for: o
 
 def test_password_change(advisor: Advisor) -> None:
     client = Client()
-    client.post(reverse("login"), {"username": "advisor", "password": PASSWORD})
+    sign_in(client, advisor)
     assert client.get(reverse("password_change")).status_code == 200
     response = client.post(
         reverse("password_change"),

@@ -48,6 +48,8 @@ CHECK = """
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from tests.security import force_login
+force_login.install()  # force_login bypasses authentication, second factor included
 from advisors.models import Advisor
 from clients.models import Household
 assert connection.vendor == "sqlite", connection.vendor

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from advisors.demo import demo_second_factor
 from advisors.models import Advisor, Firm, Role, Team
 from clients.demo_reset import demo_households_reset, demo_list_version
 from clients.models import (
@@ -1018,3 +1019,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'login':<8} {'password':<14} {'role':<20} team")
         for username, _first, _last, role, team in STAFF:
             self.stdout.write(f"  {username:<8} {DEMO_PASSWORD:<14} {role.label:<20} {team or '—'}")
+        # The second factor (advisors/demo.py): a known authenticator key per login.
+        for line in demo_second_factor(seeder.staff.values()):
+            self.stdout.write(line)
