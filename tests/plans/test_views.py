@@ -299,13 +299,13 @@ def test_the_csv_export_lists_the_approved_trades(
     harvest = plans["advisor"].recommendations.get()
     client = client_for(users["advisor"])
     url = reverse("taxlogic:trades_csv", args=[household.public_id])
-    empty = list(csv.reader(io.StringIO(client.get(url).content.decode())))
+    empty = list(csv.reader(io.StringIO(client.get(url).content.decode("utf-8-sig"))))
     assert empty == [["account", "symbol", "lots", "quantity", "side"]]
     client.post(reverse("taxlogic:decide", args=[harvest.public_id]), {"decision": "approve"})
     response = client.get(url)
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     account = f"{harvest.account.custodian} {harvest.account.masked_number}"
     lot = harvest.lot.external_id or str(harvest.lot.public_id)
     assert rows[1:] == [
