@@ -16,14 +16,20 @@ import re
 from typing import Any
 
 import django_filters
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import Model, QuerySet
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    ParseError,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +39,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from advisors import idempotency, scoping
 from advisors.models import Advisor, Role
+from advisors.parsers import PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +84,11 @@ def django_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, _Replayed):
         return exc.response
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()  # 413 as JSON, not a 500 (advisors/parsers.py)
+    elif isinstance(exc, RecursionError):
+        exc = ParseError("JSON parse error - nested too deeply.")
+    elif isinstance(exc, DjangoValidationError):
         exc = ValidationError(django_errors(exc))
     elif isinstance(exc, IntegrityError):
         # A constraint a concurrent request won; what we validate ourselves never gets here.

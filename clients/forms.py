@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from clients import bounds
 from clients.models import Action, Security, TaxLot
 
 
@@ -35,22 +36,25 @@ class TransactionForm(forms.Form):
     security = forms.ModelChoiceField(
         queryset=Security.objects.order_by("symbol"), to_field_name="public_id"
     )
-    trade_date = forms.DateField(widget=_DateInput)
-    quantity = forms.DecimalField(max_digits=20, decimal_places=6)
-    price = forms.DecimalField(label="Price per share", max_digits=18, decimal_places=6)
-    fees = forms.DecimalField(max_digits=18, decimal_places=2, required=False)
+    trade_date = bounds.form_date(widget=_DateInput)
+    quantity = bounds.form_quantity()
+    price = forms.DecimalField(
+        label="Price per share",
+        max_digits=18,
+        decimal_places=6,
+        validators=bounds.PRICE_VALIDATORS,
+    )
+    fees = bounds.form_money(required=False)
     lot = forms.ModelChoiceField(
         queryset=TaxLot.objects.none(),
         to_field_name="public_id",
         required=False,
         help_text="For a sale or transfer out: the lot the shares come from.",
     )
-    acquired = forms.DateField(
+    acquired = bounds.form_date(
         widget=_DateInput, required=False, help_text="For a transfer in: first acquired on."
     )
-    cost_basis = forms.DecimalField(
-        max_digits=18,
-        decimal_places=2,
+    cost_basis = bounds.form_money(
         required=False,
         help_text="For a transfer in: the basis it carries over.",
     )

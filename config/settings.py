@@ -211,7 +211,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "advisors.api.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "advisors.pagination.ApiCursorPagination",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON with a body limit (413) and a nesting limit (400): advisors/parsers.py.
+    "DEFAULT_PARSER_CLASSES": ["advisors.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["advisors.throttling.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api": os.environ.get("API_RATE_LIMIT", "1200/minute"),
