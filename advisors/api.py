@@ -248,10 +248,27 @@ class ApiViewSet(IdempotentMixin, GenericViewSet):
         lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg]}
         obj, may_write = scoping.object_for_user(self.request.user, self.get_queryset(), **lookup)
         self.check_object_permissions(self.request, obj)
+        self._log_access([obj])
         return obj, may_write
 
     def get_object(self) -> Model:
         return self.get_object_and_access()[0]
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        self._log_access(page if page is not None else [])
+        return page
+
+    def _log_access(self, objects: Any) -> None:
+        """The access log (clients/access.py): the households of what this request shows."""
+        from clients import access
+
+        access.record(
+            principal=self.request.user,
+            household_ids=[access.household_id_of(obj) for obj in objects],
+            via=access.Via.API,
+            path=self.request.path,
+        )
 
     def get_writable_object(self) -> Model:
         obj, may_write = self.get_object_and_access()

@@ -750,3 +750,8 @@ class ExternalRef(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}:{self.external_id}"
+
+
+# The audit trail (django-pghistory): event models of the tables above.
+from clients import history  # noqa: E402, F401
+from clients.access import HouseholdAccess  # noqa: E402, F401  (the access log)

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    "pgtrigger",  # the audit trail's triggers (PostgreSQL only; none on SQLite)
+    "pghistory",
     "advisors",
     "clients",
     "taxlogic",
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "advisors.audit.AuditMiddleware",  # who changed what: the audit trail's context
+    "clients.access.AccessLogMiddleware",  # who saw which household (pages)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -202,6 +206,9 @@ STORAGES = {
 # Integrations authenticate with OAuth2 client credentials (advisors.ApiClient); the site's
 # session also works, for the browsable API. Throttle counters live in the default cache,
 # which is Redis when REDIS_URL is set.
+# The audit trail (advisors/audit.py): event tables are append-only.
+PGHISTORY_APPEND_ONLY = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "advisors.authentication.ApiClientAuthentication",

@@ -310,6 +310,15 @@ class Recommendation(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    # Decided through the API: the API client (decided_by is then empty).
+    decided_by_client = models.ForeignKey(
+        "advisors.ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["plan_id", "position"]
@@ -349,6 +358,9 @@ class RecommendationDecision(models.Model):
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by_client = models.ForeignKey(
+        "advisors.ApiClient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField()
 
@@ -540,3 +552,7 @@ class YearEndHousehold(models.Model):
     @property
     def plan_changed(self) -> bool:
         return self.change in (PlanChange.CHANGED, PlanChange.NEW)
+
+
+# The audit trail (django-pghistory): event models of the tables above.
+from taxlogic import history  # noqa: E402, F401

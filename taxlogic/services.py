@@ -1032,6 +1032,7 @@ def recommendation_decide(
         raise ValidationError({"reason": "Say why the recommendation is dismissed."})
     now = timezone.now()
     advisor = user if isinstance(user, Advisor) else None
+    api_client = user if isinstance(user, ApiClient) else None  # decided through the API
     RecommendationDecision.objects.create(
         firm_id=locked.firm_id,
         household_id=locked.household_id,
@@ -1041,12 +1042,16 @@ def recommendation_decide(
         to_status=to_status,
         reason=reason,
         decided_by=advisor,
+        decided_by_client=api_client,
         decided_at=now,
     )
     locked.status, locked.decided_by, locked.decided_at = to_status, advisor, now
+    locked.decided_by_client = api_client
     if decision == Decision.DISMISS or to_status == _R.OPEN:
         locked.decision_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    locked.save(
+        update_fields=["status", "decided_by", "decided_by_client", "decided_at", "decision_reason"]
+    )
     _refresh_status(plan)
     _emit(
         locked.firm_id,
@@ -1059,6 +1064,7 @@ def recommendation_decide(
             "status": to_status,
             "reason": reason,
             "decided_by": str(advisor.public_id) if advisor else None,
+            "decided_by_client": str(api_client.public_id) if api_client else None,
             "decided_at": now.isoformat(),
         },
     )

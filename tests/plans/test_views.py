@@ -8,6 +8,7 @@ import csv
 import io
 import json
 
+import pgtrigger
 import pytest
 from django.urls import reverse
 
@@ -380,7 +381,9 @@ def test_the_list_shows_each_households_plan_and_sorts_by_it(
     assert "<svg" in html and "Plans by status" in html
     assert page.context["book"].with_plan == 3
     Recommendation.objects.filter(plan=plans["advisor"]).update(status="approved")
-    ActionPlan.objects.filter(pk=plans["advisor"].pk).update(status="decided", tax_saved=9999)
+    # A forged figure (delivered plans are immutable: taxlogic/records.py; the test lifts it).
+    with pgtrigger.ignore("taxlogic.ActionPlan:plan_result_immutable"):
+        ActionPlan.objects.filter(pk=plans["advisor"].pk).update(status="decided", tax_saved=9999)
     by_saved = client.get(list_url, {"sort": "-saved"})
     names = [h.name for h in by_saved.context["page"].object_list]
     assert names[0] == households["advisor"].name
@@ -417,7 +420,7 @@ def test_the_list_with_plans_takes_a_bounded_number_of_queries(
 
 # Per request 7 (session, user, team and firm for the nav, the session save); the household, the
 # plan, the latest review, the recommendations, the decision log and the earlier plans: 6.
-PLAN_PAGE_MAX_QUERIES = 13
+PLAN_PAGE_MAX_QUERIES = 13 + 1  # and the access log's one INSERT … SELECT (clients/access.py)
 
 
 @pytest.mark.parametrize("lots", [20, 500])
