@@ -106,3 +106,10 @@ def event_models() -> Iterable[type]:
     for model in apps.get_models():
         if issubclass(model, Event) and not model._meta.proxy and model._meta.managed:
             yield model
+
+
+def events_of(model: type) -> type:
+    """The event model of an audited model (``<Model>Event`` of its app)."""
+    from django.apps import apps
+
+    return apps.get_model(model._meta.app_label, f"{model.__name__}Event")

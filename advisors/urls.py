@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from advisors import views
+from clients.access_views import access_report_page
 
 # No app_name: settings and Django's auth views refer to these names unqualified.
 urlpatterns = [
@@ -22,4 +23,5 @@ urlpatterns = [
         views.webhook_endpoint_detail,
         name="webhook_endpoint_detail",
     ),
+    path("access-report/", access_report_page, name="access_report"),
 ]
