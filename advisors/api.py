@@ -235,6 +235,15 @@ class ApiViewSet(IdempotentMixin, GenericViewSet):
     input_serializer_class: type[serializers.Serializer] | None = None
     update_serializer_class: type[serializers.Serializer] | None = None
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # The router's ``.json`` suffix routes pass ``format``: kept for content negotiation,
+        # not handed to the actions (which do not take it: it was a 500 on PATCH and by-ref).
+        self._format_suffix = kwargs.pop("format", None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_format_suffix(self, **kwargs: Any) -> str | None:
+        return getattr(self, "_format_suffix", None)
+
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action in ("update", "partial_update") and self.update_serializer_class:
             return self.update_serializer_class
