@@ -116,3 +116,21 @@ def test_a_superseded_plan_is_the_one_shown_for_its_days(households: dict) -> No
         plans, household_id=household.pk, tax_year=first.tax_year, day=today
     )
     assert later is not None and later.pk == second.pk
+
+
+def test_the_page_export_of_a_plan_as_of_a_date(
+    client_for: object, advisor: object, outsider: object, households: dict
+) -> None:
+    household = households["advisor"]
+    add_loss(household)
+    plan = review(household)
+    today = timezone.localdate()
+    url = f"/plans/households/{household.public_id}/record.json"
+    response = client_for(advisor).get(url, {"as_of": today.isoformat()})
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    body = response.json()
+    assert body["id"] == str(plan.public_id) and body["record_as_of"] == today.isoformat()
+    assert [r["status"] for r in body["recommendations"]] == ["open"]
+    assert client_for(advisor).get(url, {"as_of": "0001-01-01"}).status_code == 400
+    assert client_for(outsider).get(url, {"as_of": today.isoformat()}).status_code == 404
