@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import pghistory.config as pghistory_config
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -206,8 +207,10 @@ STORAGES = {
 # Integrations authenticate with OAuth2 client credentials (advisors.ApiClient); the site's
 # session also works, for the browsable API. Throttle counters live in the default cache,
 # which is Redis when REDIS_URL is set.
-# The audit trail (advisors/audit.py): event tables are append-only.
+# The audit trail (advisors/audit.py): event tables are append-only, and each event carries
+# its context (who, URL, method) in its own row, so the site's role needs only INSERT there.
 PGHISTORY_APPEND_ONLY = True
+PGHISTORY_CONTEXT_FIELD = pghistory_config.ContextJSONField()
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
