@@ -182,6 +182,12 @@ class RecommendationOut(serializers.ModelSerializer):
     decided_by = serializers.SlugRelatedField(
         slug_field="public_id", read_only=True, allow_null=True
     )
+    decided_by_client = serializers.SlugRelatedField(
+        slug_field="public_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The API client that decided it (decided_by is then empty).",
+    )
     updated = serializers.DateTimeField(read_only=True)
     task = serializers.SerializerMethodField()
 
@@ -215,6 +221,7 @@ class RecommendationOut(serializers.ModelSerializer):
             "avoid",
             "notes",
             "decided_by",
+            "decided_by_client",
             "decided_at",
             "decision_reason",
             "updated",
@@ -400,7 +407,7 @@ class RecommendationFilter(UpdatedSinceFilterSet):
 def recommendations_for(user: Any) -> QuerySet[Recommendation]:
     return (
         scoping.visible(user, Recommendation)
-        .select_related(*crm.TASK_SELECT, "decided_by")
+        .select_related(*crm.TASK_SELECT, "decided_by", "decided_by_client")
         .prefetch_related(*crm.TASK_PREFETCH)
         .annotate(updated=recommendation_updated())
     )

@@ -143,6 +143,7 @@ def test_a_decision_through_the_api_records_the_api_client(
         f"/api/v1/recommendations/{harvest.public_id}/approve/", {}, format="json"
     )
     assert response.status_code == 200, response.json()
+    assert response.json()["decided_by_client"] == str(integration.client.public_id)
     harvest.refresh_from_db()
     assert harvest.decided_by is None and harvest.decided_by_client == integration.client
     decision = RecommendationDecision.objects.filter(recommendation=harvest).latest("decided_at")
