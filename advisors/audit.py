@@ -28,18 +28,21 @@ from django.http import HttpRequest, HttpResponse
 LEVEL = pgtrigger.Statement
 
 
-def trackers() -> tuple[pghistory.RowEvent, ...]:
+def trackers(*, inserts: bool = True) -> tuple[pghistory.RowEvent, ...]:
     return (
-        pghistory.InsertEvent("insert", level=LEVEL),
+        *([pghistory.InsertEvent("insert", level=LEVEL)] if inserts else []),
         pghistory.UpdateEvent("before_update", row=pghistory.Old, level=LEVEL),
         pghistory.UpdateEvent("update", level=LEVEL),
         pghistory.DeleteEvent("delete", level=LEVEL),
     )
 
 
-def track(model: type, *, exclude: list[str] | None = None) -> type:
-    """Audit ``model``: its event model ``<Model>Event``, append-only."""
-    return pghistory.track(*trackers(), exclude=exclude, append_only=True)(model)
+def track(model: type, *, exclude: list[str] | None = None, inserts: bool = True) -> type:
+    """Audit ``model``: its event model ``<Model>Event``, append-only. ``inserts=False`` for
+    rows that are their own record (immutable and never deleted: plans, recommendations, the
+    decision log): copying each insert would double the cost of a year-end review's COPY for
+    nothing; their updates and (refused) deletes are still recorded."""
+    return pghistory.track(*trackers(inserts=inserts), exclude=exclude, append_only=True)(model)
 
 
 def enabled() -> bool:

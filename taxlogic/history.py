@@ -13,9 +13,11 @@ from taxlogic.models import ActionPlan, HarvestSettings, Recommendation, Recomme
 from taxlogic.records import PLAN_MUTABLE, RECOMMENDATION_MUTABLE
 
 track(HarvestSettings)
-track(ActionPlan, exclude=["result"])
-track(Recommendation, exclude=["details"])
-track(RecommendationDecision)
+# Plans, recommendations and decisions are immutable where it matters and never deleted
+# (below), so each row is its own record of its insert: only their changes are copied.
+track(ActionPlan, exclude=["result"], inserts=False)
+track(Recommendation, exclude=["details"], inserts=False)
+track(RecommendationDecision, inserts=False)
 
 
 def _frozen(model: type, mutable: tuple[str, ...]) -> list[str]:

@@ -16,7 +16,7 @@ from django.db.utils import DatabaseError, ProgrammingError
 
 from advisors import audit
 from clients.models import TaxLot, TaxProfile
-from taxlogic import bulk
+from taxlogic import bulk, services
 from taxlogic.models import Recommendation, RecommendationDecision
 from tests.plans.conftest import add_loss, review
 
@@ -111,24 +111,38 @@ def test_a_bulk_update_records_every_row(households: dict) -> None:
 
 
 def test_a_copy_insert_is_recorded_with_its_context(households: dict, advisor: object) -> None:
-    """Recommendations are written with COPY (taxlogic/bulk.py): the trigger sees them too,
-    and the context set on the raw cursor names who."""
-    household = households["advisor"]
-    add_loss(household)
-    plan = review(household)
-    template = plan.recommendations.first()
+    """taxlogic/bulk.py writes with COPY (bypassing Django's execute wrappers): the triggers
+    see those rows too, and the context set on the raw cursor names who."""
+    lot = households["advisor"].accounts.get().lots.get()
     copies = []
-    for offset in range(1, 4):
-        row = Recommendation.objects.get(pk=template.pk)
-        row.pk, row.public_id, row.position = None, uuid.uuid4(), 100 + offset
+    for n in range(3):
+        row = TaxLot.objects.get(pk=lot.pk)
+        row.pk, row.public_id, row.external_id = None, uuid.uuid4(), f"COPY-{n}"
         copies.append(row)
     with transaction.atomic(), pghistory.context(user=advisor.pk):
-        bulk.insert(Recommendation, copies)
-    events = audit.events_of(Recommendation).objects.filter(
+        bulk.insert(TaxLot, copies)
+    events = audit.events_of(TaxLot).objects.filter(
         pgh_obj_id__in=[r.pk for r in copies], pgh_label="insert"
     )
     assert events.count() == 3
     assert {e.pgh_context["user"] for e in events} == {advisor.pk}
+    assert {e.external_id for e in events} == {"COPY-0", "COPY-1", "COPY-2"}
+
+
+def test_recommendation_changes_are_recorded(households: dict, advisor: object) -> None:
+    """Plans and recommendations (written by COPY, immutable, never deleted) are their own
+    insert record; every change of their status is copied before and after."""
+    household = households["advisor"]
+    add_loss(household)
+    plan = review(household)
+    harvest = plan.recommendations.get()
+    with pghistory.context(user=advisor.pk):
+        services.recommendation_decide(recommendation=harvest, user=advisor, decision="approve")
+    events = audit.events_of(Recommendation).objects.filter(pgh_obj_id=harvest.pk)
+    assert [(e.pgh_label, e.status) for e in events.order_by("pgh_id")] == [
+        ("before_update", "open"),
+        ("update", "approved"),
+    ]
 
 
 def test_a_decision_through_the_api_records_the_api_client(
