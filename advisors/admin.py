@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import ForeignKey, Model, QuerySet
+from django.db.models import ForeignKey, Model, QuerySet, URLField
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
@@ -206,6 +206,8 @@ class WebhookEndpointAdmin(ScopedAdmin):
     list_display = ("url", "firm", "events", "is_active", "created")
     list_select_related = ("firm",)
     exclude = ("secret",)
+    # https only (the model's validator refuses http and inside addresses too).
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # on the webhooks page, which shows the new secret once

@@ -17,7 +17,7 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import Model, QuerySet
@@ -25,7 +25,13 @@ from django.http import HttpRequest
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    ParseError,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +41,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from advisors import idempotency, scoping
 from advisors.models import Advisor, Role
+from advisors.parsers import PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +86,11 @@ def django_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, _Replayed):
         return exc.response
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()  # 413 as JSON, not a 500 (advisors/parsers.py)
+    elif isinstance(exc, RecursionError):
+        exc = ParseError("JSON parse error - nested too deeply.")
+    elif isinstance(exc, DjangoValidationError):
         exc = ValidationError(django_errors(exc))
     elif isinstance(exc, IntegrityError):
         # A constraint a concurrent request won; what we validate ourselves never gets here.
@@ -236,6 +247,15 @@ class ApiViewSet(IdempotentMixin, GenericViewSet):
             drf_request.user, drf_request.auth = AnonymousUser(), None
         return drf_request
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # The router's ``.json`` suffix routes pass ``format``: kept for content negotiation,
+        # not handed to the actions (which do not take it: it was a 500 on PATCH and by-ref).
+        self._format_suffix = kwargs.pop("format", None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_format_suffix(self, **kwargs: Any) -> str | None:
+        return getattr(self, "_format_suffix", None)
+
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action in ("update", "partial_update") and self.update_serializer_class:
             return self.update_serializer_class
@@ -249,10 +269,27 @@ class ApiViewSet(IdempotentMixin, GenericViewSet):
         lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg]}
         obj, may_write = scoping.object_for_user(self.request.user, self.get_queryset(), **lookup)
         self.check_object_permissions(self.request, obj)
+        self._log_access([obj])
         return obj, may_write
 
     def get_object(self) -> Model:
         return self.get_object_and_access()[0]
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        self._log_access(page if page is not None else [])
+        return page
+
+    def _log_access(self, objects: Any) -> None:
+        """The access log (clients/access.py): the households of what this request shows."""
+        from clients import access
+
+        access.record(
+            principal=self.request.user,
+            household_ids=[access.household_id_of(obj) for obj in objects],
+            via=access.Via.API,
+            path=self.request.path,
+        )
 
     def get_writable_object(self) -> Model:
         obj, may_write = self.get_object_and_access()

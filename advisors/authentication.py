@@ -19,6 +19,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from advisors import audit
 from advisors.models import ApiClient
 
 
@@ -44,6 +45,7 @@ class ApiClientAuthentication(OAuth2Authentication):
         if client is None:
             raise AuthenticationFailed("This API client has been revoked.")
         client.token_scopes = frozenset(token.scope.split())
+        audit.note_principal(client)  # the audit trail names the API client
         return client, token
 
 

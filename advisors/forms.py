@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from advisors import netguard
 from advisors.models import Advisor, ApiScope, WebhookEvent
 
 
@@ -28,7 +29,9 @@ class ApiClientForm(forms.Form):
 
 
 class WebhookEndpointForm(forms.Form):
-    url = forms.URLField(max_length=500, label="URL", assume_scheme="https")
+    url = forms.URLField(
+        max_length=500, label="URL", assume_scheme="https", validators=[netguard.url_validate]
+    )
     description = forms.CharField(max_length=200, required=False)
     events = forms.MultipleChoiceField(
         choices=[c for c in WebhookEvent.choices if c[0] != WebhookEvent.PING],

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from advisors import netguard
+
 
 class Firm(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -193,7 +195,7 @@ class WebhookEndpoint(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="webhook_endpoints")
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[netguard.url_validate])
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(
         default=list, blank=True, help_text="Event names; empty means every event."

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from advisors import security_views, views
+from clients.access_views import access_report_page
 
 # No app_name: settings and Django's auth views refer to these names unqualified.
 urlpatterns = [
@@ -45,4 +46,5 @@ urlpatterns = [
         security_views.mfa_reset,
         name="mfa_reset",
     ),
+    path("access-report/", access_report_page, name="access_report"),
 ]

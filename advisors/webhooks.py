@@ -18,20 +18,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from functools import partial
+from http.client import HTTPException
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from advisors import netguard
 from advisors.models import (
     Advisor,
     DeliveryStatus,
@@ -52,6 +51,11 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)
 REQUEST_TIMEOUT = 10  # seconds
+# What the firm's pages show for any failure; the reason goes to the server log only, so the
+# delivery log cannot be used to scan ports or map a network.
+GENERIC_ERROR = "Could not deliver."
+
+logger = logging.getLogger(__name__)
 
 
 def new_secret() -> str:
@@ -90,11 +94,11 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 def _check_url(url: str) -> None:
-    # Plain http only where settings allow it (development, tests): payloads carry client data.
-    allow_http = getattr(settings, "WEBHOOKS_ALLOW_HTTP", settings.DEBUG)
-    scheme = urlsplit(url).scheme
-    if scheme != "https" and not (allow_http and scheme == "http"):
-        raise ValidationError({"url": "Use an https:// URL."})
+    # https to a public address only (advisors/netguard.py); checked again at every delivery.
+    try:
+        netguard.url_validate(url)
+    except ValidationError as exc:
+        raise ValidationError({"url": exc.messages}) from exc
 
 
 def _check_events(events: list[str]) -> list[str]:
@@ -186,16 +190,23 @@ def webhook_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
-    """POST ``body``; (status code or None, error, the start of the response body)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    """POST ``body`` to a public address; (status code or None, error, the start of the
+    response body). The address is resolved and checked now, and the connection goes to that
+    address (DNS rebinding); a redirect is not followed. Errors are generic: details are
+    logged."""
     try:
-        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:  # noqa: S310
-            return response.status, "", response.read(500).decode(errors="replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, "", exc.read(500).decode(errors="replace")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, f"{type(exc).__name__}: {reason}"[:500], ""
+        destination = netguard.resolve(url)
+        status, excerpt = netguard.post(destination, body, headers, timeout=REQUEST_TIMEOUT)
+    except netguard.UnsafeDestination as exc:
+        logger.warning("webhook refused: %s", exc)
+        return None, GENERIC_ERROR, ""
+    except (OSError, HTTPException, ValueError) as exc:
+        logger.warning("webhook to %s failed: %s: %s", url, type(exc).__name__, exc)
+        return None, GENERIC_ERROR, ""
+    if 300 <= status < 400:
+        logger.warning("webhook to %s answered a redirect (%s), not followed", url, status)
+        return status, GENERIC_ERROR, ""
+    return status, "", excerpt.decode(errors="replace")
 
 
 def webhook_delivery_attempt(*, delivery_id: int) -> timedelta | None:

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from advisors import scoping
 from advisors.api import ApiViewSet, actor_advisor
 from advisors.models import Advisor
-from clients import services
+from clients import bounds, services
 from clients.filters import (
     AccountFilter,
     HouseholdFilter,
@@ -413,18 +413,22 @@ class PersonIn(serializers.Serializer):
     household = ScopedRelatedField(Household)
     role = serializers.ChoiceField(choices=PersonRole.choices)
     name = serializers.CharField(max_length=200)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = bounds.api_date(
+        required=False, allow_null=True, validators=bounds.PAST_DATE_VALIDATORS
+    )
     blind = serializers.BooleanField(required=False)
-    date_of_death = serializers.DateField(required=False, allow_null=True)
+    date_of_death = bounds.api_date(required=False, allow_null=True)
     external_refs = external_refs_field(required=False)
 
 
 class PersonChange(serializers.Serializer):
     role = serializers.ChoiceField(choices=PersonRole.choices, required=False)
     name = serializers.CharField(max_length=200, required=False)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = bounds.api_date(
+        required=False, allow_null=True, validators=bounds.PAST_DATE_VALIDATORS
+    )
     blind = serializers.BooleanField(required=False)
-    date_of_death = serializers.DateField(required=False, allow_null=True)
+    date_of_death = bounds.api_date(required=False, allow_null=True)
     external_refs = external_refs_field(required=False)
 
 
@@ -662,14 +666,14 @@ class LotIn(serializers.Serializer):
         required=False, min_value=0, help_text="Shares first acquired (default: quantity)."
     )
     cost_basis = _money(min_value=0, help_text="Basis of the open shares.")
-    acquired = serializers.DateField()
-    holding_period_start = serializers.DateField(
+    acquired = bounds.api_date()
+    holding_period_start = bounds.api_date(
         required=False, allow_null=True, help_text="Default: acquired (earlier when tacked on)."
     )
     how_acquired = serializers.ChoiceField(
         choices=AcquiredHow.choices, default=AcquiredHow.PURCHASE
     )
-    gift_date = serializers.DateField(required=False, allow_null=True)
+    gift_date = bounds.api_date(required=False, allow_null=True)
     gift_value = _money(required=False, allow_null=True, min_value=0)
     wash_sale_adjustment = _money(required=False, min_value=0)
 
@@ -779,7 +783,7 @@ class TransactionIn(serializers.Serializer):
     account = ScopedRelatedField(Account)
     security = ScopedRelatedField(Security, slug_field="symbol", help_text="Ticker symbol.")
     action = serializers.ChoiceField(choices=Action.choices)
-    trade_date = serializers.DateField()
+    trade_date = bounds.api_date()
     quantity = _quantity(min_value=0)
     price = serializers.DecimalField(**UNIT_PRICE, min_value=0)
     fees = _money(min_value=0, required=False)
@@ -792,7 +796,7 @@ class TransactionIn(serializers.Serializer):
     lot = ScopedRelatedField(
         TaxLot, required=False, allow_null=True, help_text="The lot a sale takes shares from."
     )
-    acquired = serializers.DateField(
+    acquired = bounds.api_date(
         required=False, allow_null=True, help_text="Transfers in: first acquired."
     )
     cost_basis = _money(
@@ -956,7 +960,7 @@ class PriceOut(serializers.ModelSerializer):
 
 class PriceIn(serializers.Serializer):
     security = ScopedRelatedField(Security, slug_field="symbol", help_text="Ticker symbol.")
-    date = serializers.DateField()
+    date = bounds.api_date()
     close = serializers.DecimalField(**UNIT_PRICE, min_value=0)
 
 

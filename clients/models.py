@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from clients import bounds
 from taxlogic.rules.accounts import (
     LABELS,
     AccountType,
@@ -25,9 +26,10 @@ from taxlogic.rules.accounts import (
     treatment_of,
 )
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-QUANTITY = {"max_digits": 20, "decimal_places": 6}
-UNIT_PRICE = {"max_digits": 18, "decimal_places": 6}
+# With the bounds of clients/bounds.py (the same for forms, the API, services and imports).
+MONEY = {"max_digits": 18, "decimal_places": 2, "validators": bounds.MONEY_VALIDATORS}
+QUANTITY = {"max_digits": 20, "decimal_places": 6, "validators": bounds.QUANTITY_VALIDATORS}
+UNIT_PRICE = {"max_digits": 18, "decimal_places": 6, "validators": bounds.PRICE_VALIDATORS}
 CENT = Decimal("0.01")
 
 # At most four digits anywhere: the rest of an account number is never stored.
@@ -92,11 +94,11 @@ class Person(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="people")
     role = models.CharField(max_length=20, choices=PersonRole.choices)
     name = models.CharField(max_length=200)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=bounds.PAST_DATE_VALIDATORS)
     # Both feed the return: §63(f) additional standard deduction (65 or older, blind) and the
     # senior deduction; a death ends the person's carryforward after the final return.
     blind = models.BooleanField(default=False)
-    date_of_death = models.DateField(null=True, blank=True)
+    date_of_death = models.DateField(null=True, blank=True, validators=bounds.PAST_DATE_VALIDATORS)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -157,8 +159,8 @@ class Account(models.Model):
     # The full number: stored for the custodian's order files only; shown masked everywhere else.
     account_number = models.CharField(max_length=34, blank=True)
     type = models.CharField(max_length=32, choices=ACCOUNT_TYPE_CHOICES)
-    opened = models.DateField(null=True, blank=True)
-    closed = models.DateField(null=True, blank=True)
+    opened = models.DateField(null=True, blank=True, validators=bounds.DATE_VALIDATORS)
+    closed = models.DateField(null=True, blank=True, validators=bounds.DATE_VALIDATORS)
     relief_method = models.CharField(
         max_length=10, choices=ReliefMethod.choices, default=ReliefMethod.FIFO
     )
@@ -350,15 +352,16 @@ class TaxLot(models.Model):
     quantity = models.DecimalField(**QUANTITY)
     cost_basis = models.DecimalField(**MONEY)
     acquired = models.DateField(
-        help_text="Trade date of the acquisition (the donor's, for a gift)."
+        help_text="Trade date of the acquisition (the donor's, for a gift).",
+        validators=bounds.DATE_VALIDATORS,
     )
     how_acquired = models.CharField(
         max_length=10, choices=AcquiredHow.choices, default=AcquiredHow.PURCHASE
     )
-    gift_date = models.DateField(null=True, blank=True)
+    gift_date = models.DateField(null=True, blank=True, validators=bounds.DATE_VALIDATORS)
     gift_value = models.DecimalField("market value at the gift", **MONEY, null=True, blank=True)
     holding_period_start = models.DateField(
-        blank=True, help_text="Left empty, the acquisition date."
+        blank=True, help_text="Left empty, the acquisition date.", validators=bounds.DATE_VALIDATORS
     )
     wash_sale_adjustment = models.DecimalField(**MONEY, default=Decimal("0.00"))
     # The custodian already applied ``wash_sale_adjustment`` (same account, same CUSIP, on its
@@ -481,7 +484,7 @@ class Transaction(models.Model):
         TaxLot, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )
     external_id = models.CharField(max_length=64, blank=True)
-    trade_date = models.DateField()
+    trade_date = models.DateField(validators=bounds.DATE_VALIDATORS)
     action = models.CharField(max_length=16, choices=Action.choices)
     quantity = models.DecimalField(**QUANTITY)
     price = models.DecimalField(**UNIT_PRICE)
@@ -552,7 +555,7 @@ class Transaction(models.Model):
 class Price(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="prices")
-    date = models.DateField()
+    date = models.DateField(validators=bounds.DATE_VALIDATORS)
     close = models.DecimalField(**UNIT_PRICE)
     updated = models.DateTimeField(auto_now=True)
 
@@ -752,6 +755,9 @@ class ExternalRef(models.Model):
 
 
 # The carryforward ledger and the replacement list's versions (issue 11), in a module of their own.
+# The audit trail (django-pghistory): event models of the tables above.
+from clients import history  # noqa: E402, F401
+from clients.access import HouseholdAccess  # noqa: E402, F401  (the access log)
 from clients.book_models import (  # noqa: E402, F401
     CarryforwardEntry,
     CarryforwardSource,

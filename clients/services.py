@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from advisors import scoping
 from advisors.models import Advisor, ApiClient, Firm, Team
+from clients import bounds
 from clients.book_rules import PROFILE_AMOUNTS, derive_totals, masked_from_number, profile_checks
 from clients.models import (
     CLOSING_ACTIONS,
@@ -47,7 +48,7 @@ T = TypeVar("T", Household, Person, Account)
 
 ZERO = Decimal("0.00")
 # Money columns hold 18 digits, 2 after the point.
-MONEY_LIMIT = Decimal("1E16")
+MONEY_LIMIT = bounds.MONEY_LIMIT  # quantity × price must stay a recordable amount
 
 
 def _share(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
@@ -129,6 +130,18 @@ def transaction_record(
         errors["amount"] = "The amount cannot be negative."
     if trade_date > timezone.localdate():
         errors["trade_date"] = f"The trade date {trade_date:%Y-%m-%d} is in the future."
+    bounds.merge(
+        errors,
+        bounds.errors(
+            trade_date=("date", trade_date),
+            acquired=("date", acquired),
+            quantity=("quantity", quantity),
+            price=("price", price),
+            fees=("money", fees),
+            amount=("money", amount),
+            cost_basis=("money", cost_basis),
+        ),
+    )
     if quantity is not None and price is not None and quantity * price >= MONEY_LIMIT:
         errors["quantity"] = "Quantity × price is larger than any amount we can record."
     if (
@@ -863,6 +876,21 @@ def _lot_errors(row: LotInput) -> dict[str, list[str]]:
             errors["gift_value"] = "The gift's value cannot be negative."
     elif row.gift_date is not None or row.gift_value is not None:
         errors["how_acquired"] = "Only a gift has a gift date and value."
+    bounds.merge(
+        errors,
+        bounds.errors(
+            quantity=("quantity", row.quantity),
+            original_quantity=("quantity", row.original_quantity),
+            cost_basis=("money", row.cost_basis),
+            wash_sale_adjustment=("money", row.wash_sale_adjustment),
+            gift_value=("money", row.gift_value),
+            acquired=("date", row.acquired),
+            gift_date=("date", row.gift_date),
+            holding_period_start=("date", row.holding_period_start),
+        ),
+    )
+    if row.gift_date is not None and row.gift_date < row.acquired and "gift_date" not in errors:
+        errors["gift_date"] = "A gift cannot be given before the donor acquired the shares."
     return {field: [message] for field, message in errors.items()}
 
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import pghistory.config as pghistory_config
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    "pgtrigger",  # the audit trail's triggers (PostgreSQL only; none on SQLite)
+    "pghistory",
     "advisors",
     "clients",
     "taxlogic",
@@ -77,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "advisors.audit.AuditMiddleware",  # who changed what: the audit trail's context
+    "clients.access.AccessLogMiddleware",  # who saw which household (pages)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -203,6 +208,11 @@ STORAGES = {
 # Integrations authenticate with OAuth2 client credentials (advisors.ApiClient); the site's
 # session also works, for the browsable API. Throttle counters live in the default cache,
 # which is Redis when REDIS_URL is set.
+# The audit trail (advisors/audit.py): event tables are append-only, and each event carries
+# its context (who, URL, method) in its own row, so the site's role needs only INSERT there.
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_CONTEXT_FIELD = pghistory_config.ContextJSONField()
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "advisors.authentication.ApiClientAuthentication",
@@ -212,7 +222,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "advisors.api.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "advisors.pagination.ApiCursorPagination",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON with a body limit (413) and a nesting limit (400): advisors/parsers.py.
+    "DEFAULT_PARSER_CLASSES": ["advisors.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["advisors.throttling.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api": os.environ.get("API_RATE_LIMIT", "1200/minute"),

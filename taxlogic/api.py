@@ -38,9 +38,10 @@ from rest_framework.response import Response
 from advisors import scoping
 from advisors.api import ApiViewSet, Conflict, UpdatedSinceFilterSet
 from advisors.models import ApiScope
+from clients import access, bounds
 from clients.filters import VisibleObjectFilter
 from clients.models import Household
-from taxlogic import crm, services
+from taxlogic import crm, records, services
 from taxlogic.models import (
     STEP_LABELS,
     ActionPlan,
@@ -181,6 +182,12 @@ class RecommendationOut(serializers.ModelSerializer):
     decided_by = serializers.SlugRelatedField(
         slug_field="public_id", read_only=True, allow_null=True
     )
+    decided_by_client = serializers.SlugRelatedField(
+        slug_field="public_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The API client that decided it (decided_by is then empty).",
+    )
     updated = serializers.DateTimeField(read_only=True)
     task = serializers.SerializerMethodField()
 
@@ -214,6 +221,7 @@ class RecommendationOut(serializers.ModelSerializer):
             "avoid",
             "notes",
             "decided_by",
+            "decided_by_client",
             "decided_at",
             "decision_reason",
             "updated",
@@ -399,7 +407,7 @@ class RecommendationFilter(UpdatedSinceFilterSet):
 def recommendations_for(user: Any) -> QuerySet[Recommendation]:
     return (
         scoping.visible(user, Recommendation)
-        .select_related(*crm.TASK_SELECT, "decided_by")
+        .select_related(*crm.TASK_SELECT, "decided_by", "decided_by_client")
         .prefetch_related(*crm.TASK_PREFETCH)
         .annotate(updated=recommendation_updated())
     )
@@ -425,6 +433,9 @@ def reviews_for(user: Any) -> QuerySet[Review]:
 
 def _household(request: Request, household_id: Any) -> Household:
     household, _ = scoping.object_for_user(request.user, Household, public_id=household_id)
+    access.record(  # the access log (clients/access.py)
+        principal=request.user, household_ids=[household.pk], via=access.Via.API, path=request.path
+    )
     return household
 
 
@@ -498,8 +509,17 @@ class HouseholdPlanViewSet(ApiViewSet):
                 "tax_year",
                 int,
                 OpenApiParameter.QUERY,
-                description="Default: the current year.",
-            )
+                description="Default: the current year (the year of `as_of` when given).",
+            ),
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATE,
+                OpenApiParameter.QUERY,
+                description=(
+                    "The plan that was current at the end of that day (UTC), with each "
+                    "recommendation's status as it was then (from the decision log)."
+                ),
+            ),
         ],
         responses={200: PlanOut},
     )
@@ -507,6 +527,16 @@ class HouseholdPlanViewSet(ApiViewSet):
         household = _household(request, household_id)
         query = PlanQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
+        day = query.validated_data.get("as_of")
+        if day is not None:  # the plan as it stood at the end of that day (taxlogic/records.py)
+            tax_year = query.validated_data.get("tax_year") or day.year
+            plan = records.plan_current_on(
+                plans_for(request.user), household_id=household.pk, tax_year=tax_year, day=day
+            )
+            if plan is None:
+                raise NotFound(f"The household had no plan for {tax_year} on {day:%Y-%m-%d}.")
+            data = PlanOut(plan, context=self.get_serializer_context()).data
+            return Response(records.as_of_data(data, plan=plan, day=day))
         tax_year = query.validated_data.get("tax_year") or timezone.localdate().year
         plan = (
             plans_for(request.user)
@@ -520,6 +550,9 @@ class HouseholdPlanViewSet(ApiViewSet):
 
 class PlanQuery(serializers.Serializer):
     tax_year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    as_of = bounds.api_date(
+        required=False, help_text="The plan as it stood at the end of this day (UTC)."
+    )
 
 
 @extend_schema_view(

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from django.db import connection, connections, models
 from django.db.models import Field, Model
 
+from advisors import audit
+
 M = TypeVar("M", bound=Model)
 
 
@@ -109,6 +111,7 @@ def insert(model: type[M], objs: Sequence[M]) -> None:
         for obj, (key,) in zip(objs, cursor.fetchall(), strict=True):
             setattr(obj, meta.pk.attname, key)
         columns = ", ".join(quote(f.column) for f in fields)
+        audit.set_context_on(cursor.cursor)  # COPY bypasses the wrapper that sets it
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for obj in objs:
                 copy.write_row([read(obj) for read in readers])

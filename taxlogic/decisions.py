@@ -94,6 +94,7 @@ def recommendation_decide(
             "A newer review has replaced this plan: decide on the household's current plan."
         )
     advisor = user if isinstance(user, Advisor) else None
+    api_client = user if isinstance(user, ApiClient) else None  # decided through the API
     if decision == Decision.MATCH:
         allowed, to_status = frozenset(set(_R) - {_R.EXECUTED}), _R.EXECUTED
     else:
@@ -123,6 +124,7 @@ def recommendation_decide(
         to_status=to_status,
         reason=reason,
         decided_by=advisor,
+        decided_by_client=api_client,
         decided_at=now,
     )
     fields = ["status", "decided_by", "decided_at", "decision_reason", "first_approved_by"]
@@ -140,7 +142,8 @@ def recommendation_decide(
         fields.append("credited_tax_saved")
     locked.status, locked.decided_at = to_status, now
     if decision != Decision.MATCH:
-        locked.decided_by = advisor
+        locked.decided_by, locked.decided_by_client = advisor, api_client
+        fields.append("decided_by_client")
     if decision == Decision.DISMISS or to_status == _R.OPEN:
         locked.decision_reason = reason
     locked.save(update_fields=fields)
@@ -157,6 +160,7 @@ def recommendation_decide(
             "status": to_status,
             "reason": reason,
             "decided_by": str(advisor.public_id) if advisor else None,
+            "decided_by_client": str(api_client.public_id) if api_client else None,
             "decided_at": now.isoformat(),
         },
     )

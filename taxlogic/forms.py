@@ -6,6 +6,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 
+from clients import bounds
 from taxlogic.models import Decision, HarvestSettings
 from taxlogic.rules.wash_sales import Policy
 
@@ -37,9 +38,7 @@ class DecisionForm(forms.Form):
 class HarvestSettingsForm(forms.Form):
     """The firm's settings: thresholds, one checkbox per policy flag, the year-end schedule."""
 
-    min_loss_dollars = forms.DecimalField(
-        label="Minimum loss ($)", min_value=0, max_digits=18, decimal_places=2
-    )
+    min_loss_dollars = bounds.form_money(label="Minimum loss ($)", min_value=0)
     min_loss_percent = forms.DecimalField(
         label="Minimum loss (% of basis)", min_value=0, max_value=100, decimal_places=2
     )

@@ -341,6 +341,15 @@ class Recommendation(models.Model):
         related_name="+",
         db_index=False,
     )
+    # Decided through the API: the API client (decided_by is then empty).
+    decided_by_client = models.ForeignKey(
+        "advisors.ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     # The recorded sale that carried the trade out (taxlogic/trades.py), and what it realized.
     sale = models.ForeignKey(
         "clients.Transaction", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -389,6 +398,9 @@ class RecommendationDecision(models.Model):
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by_client = models.ForeignKey(
+        "advisors.ApiClient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField()
     # The plan version the decision was made on (its as-of date and engine are on the plan).
@@ -706,3 +718,7 @@ class BlotterExport(models.Model):
 
     def __str__(self) -> str:
         return f"Blotter {self.format} by {self.exported_by} at {self.created}"
+
+
+# The audit trail (django-pghistory): event models of the tables above.
+from taxlogic import history  # noqa: E402, F401

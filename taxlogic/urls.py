@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from taxlogic import after_views, views, year_end_views
+from taxlogic import after_views, record_views, views, year_end_views
 
 app_name = "taxlogic"
 
@@ -19,6 +19,11 @@ urlpatterns = [
         name="plan_inputs",
     ),
     path("households/<uuid:household_id>/print/", views.plan_print, name="plan_print"),
+    path(
+        "households/<uuid:household_id>/record.json",
+        record_views.plan_record,
+        name="plan_record",
+    ),
     path("households/<uuid:household_id>/trades.csv", views.plan_trades_csv, name="trades_csv"),
     path("households/<uuid:household_id>/reviews/", views.review_create, name="review_create"),
     path("reviews/<uuid:review_id>/", views.review_progress, name="review_progress"),

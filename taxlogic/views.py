@@ -5,7 +5,6 @@ of the same page template, and every control is a real link or form that works w
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 from uuid import UUID
@@ -22,7 +21,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
-from advisors import scoping
+from advisors import exports, scoping
 from advisors.models import Firm
 from clients.models import Household
 from clients.views import HtmxHttpRequest
@@ -159,13 +158,13 @@ def plan_trades_csv(request: HtmxHttpRequest, household_id: UUID) -> HttpRespons
     approved = selectors.approved_trades(
         user=request.user, household=household, tax_year=today.year
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"trades-{slugify(household.name)}-{today:%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(["account", "symbol", "lots", "quantity", "side"])
-    writer.writerows(_trade_rows(approved))
-    return response
+    # Escaped cells and a BOM (advisors/exports.py): custodian names and lot ids are user data.
+    return exports.csv_response(
+        filename=name,
+        header=["account", "symbol", "lots", "quantity", "side"],
+        rows=_trade_rows(approved),
+    )
 
 
 @login_required

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 
+import pgtrigger
 import pytest
 from django.urls import reverse
 
@@ -302,13 +303,13 @@ def test_the_csv_export_lists_the_approved_trades(
     harvest = plans["advisor"].recommendations.get()
     client = client_for(users["advisor"])
     url = reverse("taxlogic:trades_csv", args=[household.public_id])
-    empty = list(csv.reader(io.StringIO(client.get(url).content.decode())))
+    empty = list(csv.reader(io.StringIO(client.get(url).content.decode("utf-8-sig"))))
     assert empty == [["account", "symbol", "lots", "quantity", "side"]]
     client.post(reverse("taxlogic:decide", args=[harvest.public_id]), {"decision": "approve"})
     response = client.get(url)
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     account = f"{harvest.account.custodian} {harvest.account.masked_number}"
     lot = harvest.lot.external_id or str(harvest.lot.public_id)
     assert rows[1:] == [
@@ -383,7 +384,9 @@ def test_the_list_shows_each_households_plan_and_sorts_by_it(
     assert "<svg" in html and "Plans by status" in html
     assert page.context["book"].with_plan == 3
     Recommendation.objects.filter(plan=plans["advisor"]).update(status="approved")
-    ActionPlan.objects.filter(pk=plans["advisor"].pk).update(status="decided", tax_saved=9999)
+    # A forged figure (delivered plans are immutable: taxlogic/records.py; the test lifts it).
+    with pgtrigger.ignore("taxlogic.ActionPlan:plan_result_immutable"):
+        ActionPlan.objects.filter(pk=plans["advisor"].pk).update(status="decided", tax_saved=9999)
     by_saved = client.get(list_url, {"sort": "-saved"})
     names = [h.name for h in by_saved.context["page"].object_list]
     assert names[0] == households["advisor"].name
@@ -422,8 +425,9 @@ def test_the_list_with_plans_takes_a_bounded_number_of_queries(
 # plan, the latest review, the recommendations, the decision log and the earlier plans: 6.
 # After the plan (issue 15): harvests executed on earlier plans, open do-not-buy windows (their
 # alerts only when one is open), sales no recommendation asked for, whether an account is
-# tax-advantaged (the myths box), planned gains and the tax profile: 6.
-PLAN_PAGE_MAX_QUERIES = 19
+# tax-advantaged (the myths box), planned gains and the tax profile: 6; the access log's one
+# INSERT … SELECT (clients/access.py): 1.
+PLAN_PAGE_MAX_QUERIES = 20
 
 
 @pytest.mark.parametrize("lots", [20, 500])

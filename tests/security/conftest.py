@@ -19,4 +19,3 @@ def address() -> str:
     """An address in 198.18.0.0/15 (benchmarking range) no other test uses."""
     n = next(_addresses)
     return f"198.18.{(n // 250) % 250}.{n % 250 + 1}"
-
