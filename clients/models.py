@@ -747,3 +747,7 @@ class ExternalRef(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}:{self.external_id}"
+
+
+# Imports (issue 12): ImportBatch and ImportRow live in clients/imports/models.py.
+from clients.imports.models import ImportBatch, ImportRow  # noqa: E402, F401

@@ -654,6 +654,10 @@ class LotInput:
     gift_value: Decimal | None = None
     holding_period_start: date | None = None
     wash_sale_adjustment: Decimal = ZERO
+    # From custodian files (clients/imports): 1099-B covered, and whether the custodian already
+    # applied ``wash_sale_adjustment`` (the engine must not apply it again).
+    covered: bool | None = None
+    broker_wash_applied: bool = False
 
 
 class LotImportError(Exception):
@@ -753,6 +757,8 @@ def lots_import(*, actor: Actor, rows: list[LotInput]) -> list[TaxLot]:
                 gift_value=row.gift_value,
                 holding_period_start=row.holding_period_start or row.acquired,
                 wash_sale_adjustment=row.wash_sale_adjustment,
+                covered=row.covered,
+                broker_wash_applied=row.broker_wash_applied,
             )
         )
     return TaxLot.objects.bulk_create(lots)

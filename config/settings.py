@@ -269,3 +269,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Custodian imports (clients/imports): the largest file accepted, the size from which a file
+# is read and committed by a task (with a progress bar), where such uploads wait.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", "100") * 1024 * 1024
+IMPORT_ASYNC_BYTES = envint("IMPORT_ASYNC_KB", "512") * 1024
+IMPORT_DIR = os.environ.get("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))

@@ -1,0 +1,43 @@
+"""Celery tasks of clients: large imports read and committed outside the request."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery import shared_task
+
+from advisors.models import Advisor, ApiClient
+
+
+def _actor(ref: list[Any]) -> Any:
+    kind, pk = ref
+    return (Advisor if kind == "advisor" else ApiClient).objects.get(pk=pk)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, time_limit=1800)
+def import_read(batch_id: int, actor_ref: list[Any]) -> None:
+    """Read a stored upload into its preview. Idempotent: a batch already read is left alone."""
+    from clients.imports import pipeline
+    from clients.imports.models import BatchStatus, ImportBatch, ImportRow
+
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status != BatchStatus.READING or not batch.stored_path:
+        return
+    ImportRow.objects.filter(batch=batch).delete()  # a redelivered task starts over
+    with pipeline.stored_file(batch) as stream:
+        pipeline.batch_read(batch=batch, actor=_actor(actor_ref), stream=stream)
+    if os.path.exists(batch.stored_path):
+        os.remove(batch.stored_path)
+    ImportBatch.objects.filter(pk=batch_id).update(stored_path="")
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, time_limit=1800)
+def import_commit(batch_id: int, actor_ref: list[Any]) -> None:
+    """Commit a batch (all or nothing); a refusal is recorded on the batch."""
+    from clients.imports import commit
+
+    try:
+        commit.batch_commit(batch_id=batch_id, actor=_actor(actor_ref))
+    except commit.CommitRefused:
+        pass
