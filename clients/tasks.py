@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -37,7 +38,5 @@ def import_commit(batch_id: int, actor_ref: list[Any]) -> None:
     """Commit a batch (all or nothing); a refusal is recorded on the batch."""
     from clients.imports import commit
 
-    try:
+    with contextlib.suppress(commit.CommitRefused):
         commit.batch_commit(batch_id=batch_id, actor=_actor(actor_ref))
-    except commit.CommitRefused:
-        pass

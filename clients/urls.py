@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from clients import views
+from clients.imports.urls import urlpatterns as import_urls
 
 app_name = "clients"
 
@@ -18,4 +19,5 @@ urlpatterns = [
         name="transaction_create",
     ),
     path("lots/<uuid:lot_id>/", views.lot_detail, name="lot_detail"),
+    *import_urls,  # issue 12: clients/imports/urls.py
 ]

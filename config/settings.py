@@ -275,3 +275,4 @@ LOGGING = {
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", "100") * 1024 * 1024
 IMPORT_ASYNC_BYTES = envint("IMPORT_ASYNC_KB", "512") * 1024
 IMPORT_DIR = os.environ.get("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
+IMPORT_ASYNC_ROWS = envint("IMPORT_ASYNC_ROWS", "5000")

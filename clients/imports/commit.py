@@ -56,8 +56,9 @@ def decide(*, batch: ImportBatch, actor: Any, decisions: dict[int, tuple[str, st
     """Record the advisor's choice for changed rows: {row number: (ours|file, reason)}.
     Taking the file's version needs a reason."""
     problems = []
-    rows = {r.number: r for r in batch.rows.filter(kind=RowKind.CHANGED,
-                                                   number__in=list(decisions))}
+    rows = {
+        r.number: r for r in batch.rows.filter(kind=RowKind.CHANGED, number__in=list(decisions))
+    }
     for number, (choice, reason) in sorted(decisions.items()):
         row = rows.get(number)
         if row is None:
@@ -73,8 +74,9 @@ def decide(*, batch: ImportBatch, actor: Any, decisions: dict[int, tuple[str, st
         row.decided_by = actor if isinstance(actor, Advisor) else None
     if problems:
         raise CommitRefused(" ".join(problems))
-    ImportRow.objects.bulk_update(list(rows.values()),
-                                  ["decision", "decision_reason", "decided_by"])
+    ImportRow.objects.bulk_update(
+        list(rows.values()), ["decision", "decision_reason", "decided_by"]
+    )
 
 
 def batch_commit(*, batch_id: int, actor: Any) -> ImportBatch:
@@ -96,7 +98,8 @@ def batch_commit(*, batch_id: int, actor: Any) -> ImportBatch:
             return batch
     except CommitRefused as refused:
         ImportBatch.objects.filter(pk=batch_id, status=BatchStatus.COMMITTING).update(
-            status=BatchStatus.PREVIEW)
+            status=BatchStatus.PREVIEW
+        )
         ImportBatch.objects.filter(pk=batch_id).update(error=refused.message)
         raise
 
@@ -111,7 +114,9 @@ def _check(batch: ImportBatch) -> None:
         n = batch.rows.filter(kind=RowKind.ERROR).count()
         raise CommitRefused(
             f"{n} row(s) have errors (the first: row {errors.number}). Nothing was written: "
-            "fix the file and upload it again.", row=errors.number)
+            "fix the file and upload it again.",
+            row=errors.number,
+        )
 
 
 def _refuse_row(row: ImportRow, errors: list[dict[str, str]]) -> CommitRefused:
@@ -119,7 +124,8 @@ def _refuse_row(row: ImportRow, errors: list[dict[str, str]]) -> CommitRefused:
     return CommitRefused(
         f"Row {row.number}, {first['column'] or 'row'}: {first['message']} (the book changed "
         "since the preview?). Nothing was written; upload the file again.",
-        row=row.number, column=first["column"],
+        row=row.number,
+        column=first["column"],
     )
 
 
@@ -169,16 +175,30 @@ def _write_lots(batch: ImportBatch, actor: Any) -> tuple[int, int]:
             p = row.data["_"]
             account = book.by_pk.get(p["account"])
             if account is None:
-                raise _refuse_row(row, [{"column": "account_number",
-                                         "message": "You may no longer change this account."}])
+                raise _refuse_row(
+                    row,
+                    [
+                        {
+                            "column": "account_number",
+                            "message": "You may no longer change this account.",
+                        }
+                    ],
+                )
             wash = Decimal(p["wash"])
-            inputs.append(services.LotInput(
-                account=account, security=securities[p["security"]],
-                quantity=Decimal(p["quantity"]), cost_basis=Decimal(p["basis"]) - wash,
-                acquired=date.fromisoformat(p["acquired"]), external_id=p["lot_id"],
-                how_acquired=p["how"], wash_sale_adjustment=wash, covered=p["covered"],
-                broker_wash_applied=wash > 0,
-            ))
+            inputs.append(
+                services.LotInput(
+                    account=account,
+                    security=securities[p["security"]],
+                    quantity=Decimal(p["quantity"]),
+                    cost_basis=Decimal(p["basis"]) - wash,
+                    acquired=date.fromisoformat(p["acquired"]),
+                    external_id=p["lot_id"],
+                    how_acquired=p["how"],
+                    wash_sale_adjustment=wash,
+                    covered=p["covered"],
+                    broker_wash_applied=wash > 0,
+                )
+            )
             if p["relief"] == "average":
                 average_accounts.add(account.pk)
         try:
@@ -193,7 +213,8 @@ def _write_lots(batch: ImportBatch, actor: Any) -> tuple[int, int]:
         _progress(batch, done)
     if average_accounts:
         Account.objects.filter(pk__in=average_accounts, average_basis=False).update(
-            average_basis=True, updated=timezone.now())
+            average_basis=True, updated=timezone.now()
+        )
     changed = 0
     for row in _rows(batch, RowKind.CHANGED).select_related("lot__account"):
         if row.decision != Decision.FILE:
@@ -213,9 +234,12 @@ def _take_file(row: ImportRow, actor: Any) -> dict[str, Any]:
     if not services.scoping.can_write(actor, lot.account.household):
         raise PermissionDenied("You may not change this household.")
     quantity, basis, wash = Decimal(p["quantity"]), Decimal(p["basis"]), Decimal(p["wash"])
-    before = {"quantity": str(lot.quantity), "cost_basis": str(lot.cost_basis),
-              "wash_sale_adjustment": str(lot.wash_sale_adjustment),
-              "broker_wash_applied": lot.broker_wash_applied}
+    before = {
+        "quantity": str(lot.quantity),
+        "cost_basis": str(lot.cost_basis),
+        "wash_sale_adjustment": str(lot.wash_sale_adjustment),
+        "broker_wash_applied": lot.broker_wash_applied,
+    }
     recorded_by = actor if isinstance(actor, Advisor) else None
     today = timezone.localdate()
     made: list[str] = []
@@ -224,8 +248,15 @@ def _take_file(row: ImportRow, actor: Any) -> dict[str, Any]:
         lot.quantity, lot.original_quantity = quantity, lot.original_quantity * ratio
         lot.save(update_fields=["quantity", "original_quantity", "updated"])
         split = Transaction.objects.create(
-            account=lot.account, security_id=lot.security_id, lot=lot, trade_date=today,
-            action=Action.SPLIT, quantity=0, price=0, amount=0, ratio=ratio,
+            account=lot.account,
+            security_id=lot.security_id,
+            lot=lot,
+            trade_date=today,
+            action=Action.SPLIT,
+            quantity=0,
+            price=0,
+            amount=0,
+            ratio=ratio,
             recorded_by=recorded_by,
         )
         made.append(str(split.public_id))
@@ -234,17 +265,29 @@ def _take_file(row: ImportRow, actor: Any) -> dict[str, Any]:
         try:
             if quantity < lot.quantity:
                 sale = services.transaction_record(
-                    account=lot.account, security=security, action=Action.TRANSFER_OUT,
-                    trade_date=today, quantity=lot.quantity - quantity, price=Decimal(0),
-                    lot=lot, recorded_by=recorded_by, actor=actor,
+                    account=lot.account,
+                    security=security,
+                    action=Action.TRANSFER_OUT,
+                    trade_date=today,
+                    quantity=lot.quantity - quantity,
+                    price=Decimal(0),
+                    lot=lot,
+                    recorded_by=recorded_by,
+                    actor=actor,
                 )
                 made.append(str(sale.public_id))
             else:
                 extra_basis = max(basis - (lot.cost_basis + lot.wash_sale_adjustment), ZERO)
                 moved = services.transaction_record(
-                    account=lot.account, security=security, action=Action.TRANSFER_IN,
-                    trade_date=today, quantity=quantity - lot.quantity, price=Decimal(0),
-                    acquired=lot.acquired, cost_basis=extra_basis, recorded_by=recorded_by,
+                    account=lot.account,
+                    security=security,
+                    action=Action.TRANSFER_IN,
+                    trade_date=today,
+                    quantity=quantity - lot.quantity,
+                    price=Decimal(0),
+                    acquired=lot.acquired,
+                    cost_basis=extra_basis,
+                    recorded_by=recorded_by,
                     actor=actor,
                 )
                 made.append(str(moved.public_id))
@@ -255,14 +298,23 @@ def _take_file(row: ImportRow, actor: Any) -> dict[str, Any]:
     else:
         lot.cost_basis, lot.wash_sale_adjustment = basis - wash, wash
         lot.broker_wash_applied = wash > 0
-        lot.save(update_fields=["cost_basis", "wash_sale_adjustment", "broker_wash_applied",
-                                "updated"])
+        lot.save(
+            update_fields=["cost_basis", "wash_sale_adjustment", "broker_wash_applied", "updated"]
+        )
     lot.refresh_from_db()
-    after = {"quantity": str(lot.quantity), "cost_basis": str(lot.cost_basis),
-             "wash_sale_adjustment": str(lot.wash_sale_adjustment),
-             "broker_wash_applied": lot.broker_wash_applied}
-    return {"took": "file", "reason": row.decision_reason, "before": before, "after": after,
-            "transactions": made}
+    after = {
+        "quantity": str(lot.quantity),
+        "cost_basis": str(lot.cost_basis),
+        "wash_sale_adjustment": str(lot.wash_sale_adjustment),
+        "broker_wash_applied": lot.broker_wash_applied,
+    }
+    return {
+        "took": "file",
+        "reason": row.decision_reason,
+        "before": before,
+        "after": after,
+        "transactions": made,
+    }
 
 
 def _write_transactions(batch: ImportBatch, actor: Any) -> tuple[int, int]:
@@ -272,11 +324,14 @@ def _write_transactions(batch: ImportBatch, actor: Any) -> tuple[int, int]:
     for row in _rows(batch, RowKind.NEW):
         p = row.data["_"]
         if p["account"] not in accounts:
-            raise _refuse_row(row, [{"column": "account_number",
-                                     "message": "You may no longer change this account."}])
+            raise _refuse_row(
+                row,
+                [{"column": "account_number", "message": "You may no longer change this account."}],
+            )
         try:
-            row.result = transactions.apply(actor=actor, p=p, columns={}, accounts=accounts,
-                                            securities=securities)
+            row.result = transactions.apply(
+                actor=actor, p=p, columns={}, accounts=accounts, securities=securities
+            )
         except transactions.RowFailed as failed:
             raise _refuse_row(row, failed.errors) from None
         except ValidationError as exc:
@@ -289,8 +344,14 @@ def _write_transactions(batch: ImportBatch, actor: Any) -> tuple[int, int]:
 
 def _write_prices(batch: ImportBatch, actor: Any) -> tuple[int, int]:
     services._check_reference_writer(actor)
-    new = [Price(security_id=r.data["_"]["security"], date=r.data["_"]["date"],
-                 close=Decimal(r.data["_"]["close"])) for r in _rows(batch, RowKind.NEW)]
+    new = [
+        Price(
+            security_id=r.data["_"]["security"],
+            date=r.data["_"]["date"],
+            close=Decimal(r.data["_"]["close"]),
+        )
+        for r in _rows(batch, RowKind.NEW)
+    ]
     Price.objects.bulk_create(new, batch_size=CHUNK)
     changed = 0
     for row in _rows(batch, RowKind.CHANGED):
@@ -313,8 +374,9 @@ def _write_securities(batch: ImportBatch, actor: Any) -> tuple[int, int]:
         try:
             security.full_clean()
         except ValidationError as exc:
-            raise _refuse_row(row, [{"column": k, "message": v[0]}
-                                    for k, v in exc.message_dict.items()]) from None
+            raise _refuse_row(
+                row, [{"column": k, "message": v[0]} for k, v in exc.message_dict.items()]
+            ) from None
         security.save()
         row.result = {"security": str(security.public_id)}
         row.save(update_fields=["result"])

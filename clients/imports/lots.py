@@ -19,9 +19,16 @@ from clients.imports.models import ImportRow, RowKind
 from clients.models import Account, AcquiredHow, ReliefMethod, Security, TaxLot
 
 RELIEF_ALIASES = {
-    "fifo": "fifo", "first_in_first_out": "fifo", "specific": "specific",
-    "specific_id": "specific", "specific_identification": "specific", "spec_id": "specific",
-    "average": "average", "average_cost": "average", "avg": "average", "acsc": "average",
+    "fifo": "fifo",
+    "first_in_first_out": "fifo",
+    "specific": "specific",
+    "specific_id": "specific",
+    "specific_identification": "specific",
+    "spec_id": "specific",
+    "average": "average",
+    "average_cost": "average",
+    "avg": "average",
+    "acsc": "average",
 }
 # The lot service's field names → the canonical columns of the file.
 _FIELD_COLUMN = {
@@ -55,7 +62,8 @@ class Book:
             book.accounts[account.account_number] = account
             book.by_pk[account.pk] = account
         book.visible_numbers = set(
-            scoping.visible(actor, Account).exclude(account_number="")
+            scoping.visible(actor, Account)
+            .exclude(account_number="")
             .values_list("account_number", flat=True)
         )
         for security in scoping.visible(actor, Security).only("id", "symbol", "cusip", "kind"):
@@ -75,8 +83,10 @@ class Book:
         if account is not None:
             return account
         if number in self.visible_numbers:
-            check.error("account_number", f"Account {masked(number)} belongs to a household you "
-                        "may see but not change.")
+            check.error(
+                "account_number",
+                f"Account {masked(number)} belongs to a household you may see but not change.",
+            )
         else:
             check.error(
                 "account_number",
@@ -126,37 +136,58 @@ def check_lot(book: Book, row: Row) -> Checked:
     if check.text("relief_method"):
         relief = RELIEF_ALIASES.get(check.text("relief_method").lower().replace(" ", "_"), "")
         if not relief:
-            check.error("relief_method", f"{check.text('relief_method')!r} is not a relief "
-                        "method (fifo, specific or average).")
+            check.error(
+                "relief_method",
+                f"{check.text('relief_method')!r} is not a relief "
+                "method (fifo, specific or average).",
+            )
     how = check.text("how_acquired").lower() or AcquiredHow.PURCHASE
     if how not in AcquiredHow.values or how == AcquiredHow.GIFT:
-        check.error("how_acquired", f"{how!r}: use purchase or inherited (enter gifts on the "
-                    "lot page, they need the gift's date and value).")
+        check.error(
+            "how_acquired",
+            f"{how!r}: use purchase or inherited (enter gifts on the "
+            "lot page, they need the gift's date and value).",
+        )
     if check.errors or account is None or security is None:
         return check
     assert quantity is not None and basis is not None and acquired is not None
     lot_id = check.text("lot_id")
     row_input = services.LotInput(
-        account=account, security=security, quantity=quantity, cost_basis=basis - wash,
-        acquired=acquired, external_id=lot_id, how_acquired=how, wash_sale_adjustment=wash,
+        account=account,
+        security=security,
+        quantity=quantity,
+        cost_basis=basis - wash,
+        acquired=acquired,
+        external_id=lot_id,
+        how_acquired=how,
+        wash_sale_adjustment=wash,
     )
     for name, messages in services._lot_errors(row_input).items():
         for message in messages:
             check.error(_FIELD_COLUMN.get(name, name), message)
-    if basis - wash < 0 and not any(e["column"] == check.column("cost_basis")
-                                    for e in check.errors):
+    if basis - wash < 0 and not any(
+        e["column"] == check.column("cost_basis") for e in check.errors
+    ):
         check.error("wash_sale_adjustment", "The wash-sale adjustment is larger than the basis.")
     check.parsed = {
-        "account": account.pk, "security": security.pk, "quantity": str(quantity),
-        "basis": str(basis), "wash": str(wash), "acquired": acquired.isoformat(),
-        "lot_id": lot_id, "covered": covered, "relief": relief, "how": how,
+        "account": account.pk,
+        "security": security.pk,
+        "quantity": str(quantity),
+        "basis": str(basis),
+        "wash": str(wash),
+        "acquired": acquired.isoformat(),
+        "lot_id": lot_id,
+        "covered": covered,
+        "relief": relief,
+        "how": how,
     }
     return check
 
 
 def _ours(lot: TaxLot) -> reconcile.Ours:
-    return reconcile.Ours(lot.quantity, lot.cost_basis, lot.wash_sale_adjustment,
-                          lot.broker_wash_applied)
+    return reconcile.Ours(
+        lot.quantity, lot.cost_basis, lot.wash_sale_adjustment, lot.broker_wash_applied
+    )
 
 
 def classify_chunk(book: Book, batch_id: int, checks: list[Checked]) -> list[ImportRow]:
@@ -168,17 +199,33 @@ def classify_chunk(book: Book, batch_id: int, checks: list[Checked]) -> list[Imp
     by_date: dict[tuple[int, int, str], list[TaxLot]] = defaultdict(list)
     condition = Q(pk__in=[])
     if with_id:
-        condition |= Q(account_id__in={c.parsed["account"] for c in with_id},
-                       external_id__in={c.parsed["lot_id"] for c in with_id})
+        condition |= Q(
+            account_id__in={c.parsed["account"] for c in with_id},
+            external_id__in={c.parsed["lot_id"] for c in with_id},
+        )
     if without:
-        condition |= Q(account_id__in={c.parsed["account"] for c in without},
-                       security_id__in={c.parsed["security"] for c in without},
-                       acquired__in={c.parsed["acquired"] for c in without})
+        condition |= Q(
+            account_id__in={c.parsed["account"] for c in without},
+            security_id__in={c.parsed["security"] for c in without},
+            acquired__in={c.parsed["acquired"] for c in without},
+        )
     if with_id or without:
-        for lot in TaxLot.objects.filter(condition).only(
-            "id", "public_id", "account_id", "security_id", "external_id", "acquired",
-            "quantity", "cost_basis", "wash_sale_adjustment", "broker_wash_applied",
-        ).order_by("id"):
+        for lot in (
+            TaxLot.objects.filter(condition)
+            .only(
+                "id",
+                "public_id",
+                "account_id",
+                "security_id",
+                "external_id",
+                "acquired",
+                "quantity",
+                "cost_basis",
+                "wash_sale_adjustment",
+                "broker_wash_applied",
+            )
+            .order_by("id")
+        ):
             if lot.external_id:
                 found[(lot.account_id, lot.external_id)] = lot
             by_date[(lot.account_id, lot.security_id, lot.acquired.isoformat())].append(lot)
@@ -199,19 +246,25 @@ def classify_chunk(book: Book, batch_id: int, checks: list[Checked]) -> list[Imp
         else:
             row.key = _key("date", p["security"], p["acquired"], p["quantity"], p["basis"])
             candidates = by_date.get((p["account"], p["security"], p["acquired"]), [])
-            lot = next((c for c in candidates if c.quantity == row.quantity),
-                       candidates[0] if len(candidates) == 1 else None)
+            lot = next(
+                (c for c in candidates if c.quantity == row.quantity),
+                candidates[0] if len(candidates) == 1 else None,
+            )
         if lot is None:
             row.kind = RowKind.NEW
             continue
         row.lot = lot
         ours = _ours(lot)
-        theirs = reconcile.Theirs(row.quantity, Decimal(p["basis"]), Decimal(p["wash"]),
-                                  p["relief"])
-        row.ours = {"lot": str(lot.public_id), "quantity": str(lot.quantity),
-                    "cost_basis": str(lot.cost_basis),
-                    "wash_sale_adjustment": str(lot.wash_sale_adjustment),
-                    "broker_wash_applied": lot.broker_wash_applied}
+        theirs = reconcile.Theirs(
+            row.quantity, Decimal(p["basis"]), Decimal(p["wash"]), p["relief"]
+        )
+        row.ours = {
+            "lot": str(lot.public_id),
+            "quantity": str(lot.quantity),
+            "cost_basis": str(lot.cost_basis),
+            "wash_sale_adjustment": str(lot.wash_sale_adjustment),
+            "broker_wash_applied": lot.broker_wash_applied,
+        }
         if reconcile.same(ours, theirs):
             row.kind = RowKind.UNCHANGED
             continue

@@ -48,9 +48,7 @@ def _label(actor: Any) -> str:
 def may_import(actor: Any) -> bool:
     """Firm admins, team leads and advisors (into the accounts they may change); the API with
     the write scope; never compliance."""
-    return scoping.writable(actor, Household).exists() or scoping.may_change_reference_data(
-        actor
-    )
+    return scoping.writable(actor, Household).exists() or scoping.may_change_reference_data(actor)
 
 
 def batch_start(
@@ -86,9 +84,14 @@ def batch_start(
     if fmt is None:
         fmt = formats.detect(batch.file_name, sniffed.head)
     if fmt is None:
-        return _refused(batch, reading.FileProblem(
-            "The file's layout is not one we read: choose its format (the templates show the "
-            "generic columns).", row=1))
+        return _refused(
+            batch,
+            reading.FileProblem(
+                "The file's layout is not one we read: choose its format (the templates show the "
+                "generic columns).",
+                row=1,
+            ),
+        )
     batch.format, batch.kind = fmt.name, fmt.kind
     if fmt.kind in (ImportKind.PRICES, ImportKind.SECURITIES):
         if not scoping.may_change_reference_data(actor):
@@ -100,15 +103,18 @@ def batch_start(
         raise NotAllowed("You may not change any household's accounts.")
     try:
         batch.delimiter = (
-            "" if fmt.name == "pershing" and sniffed.head.startswith(("HDR", "LOT"))
+            ""
+            if fmt.name == "pershing" and sniffed.head.startswith(("HDR", "LOT"))
             else reading.sniff_delimiter(sniffed.head)
         )
     except reading.FileProblem as problem:
         return _refused(batch, problem)
     previous = (
-        ImportBatch.objects.filter(sha256=batch.sha256, firm_id=batch.firm_id,
-                                   status=BatchStatus.COMMITTED)
-        .order_by("-committed").first()
+        ImportBatch.objects.filter(
+            sha256=batch.sha256, firm_id=batch.firm_id, status=BatchStatus.COMMITTED
+        )
+        .order_by("-committed")
+        .first()
     )
     batch.same_file_as = previous
     batch.save()
@@ -140,8 +146,12 @@ def _refused(batch: ImportBatch, problem: reading.FileProblem) -> ImportBatch:
     batch.kind = batch.kind or ""
     batch.format = batch.format or "unknown"
     batch.save()
-    ImportRow.objects.create(batch=batch, number=problem.row, kind=RowKind.ERROR,
-                             errors=[{"column": problem.column, "message": problem.message}])
+    ImportRow.objects.create(
+        batch=batch,
+        number=problem.row,
+        kind=RowKind.ERROR,
+        errors=[{"column": problem.column, "message": problem.message}],
+    )
     return batch
 
 
@@ -202,8 +212,11 @@ def batch_read(*, batch: ImportBatch, actor: Any, stream: BinaryIO) -> ImportBat
 
 
 def _check_chunk(batch: ImportBatch, book: lots.Book | None, chunk: list[Row]) -> list[ImportRow]:
-    skipped = [ImportRow(batch_id=batch.pk, number=r.number, kind=RowKind.SKIPPED,
-                         data={"skip": r.skip}) for r in chunk if r.skip]
+    skipped = [
+        ImportRow(batch_id=batch.pk, number=r.number, kind=RowKind.SKIPPED, data={"skip": r.skip})
+        for r in chunk
+        if r.skip
+    ]
     live = [r for r in chunk if not r.skip]
     if batch.kind == ImportKind.LOTS:
         assert book is not None
@@ -219,40 +232,61 @@ def _mark_duplicates(batch: ImportBatch) -> None:
     """A lot twice in the file (same account and lot id, or same account, symbol, date,
     quantity and basis): every occurrence after the first is an error."""
     dupes = (
-        ImportRow.objects.filter(batch=batch).exclude(key="").exclude(kind=RowKind.ERROR)
-        .values("account_id_ref", "key").annotate(n=Count("id")).filter(n__gt=1)
+        ImportRow.objects.filter(batch=batch)
+        .exclude(key="")
+        .exclude(kind=RowKind.ERROR)
+        .values("account_id_ref", "key")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
     )
     for dupe in dupes:
-        rows = list(ImportRow.objects.filter(batch=batch, account_id_ref=dupe["account_id_ref"],
-                                             key=dupe["key"]).order_by("number"))
+        rows = list(
+            ImportRow.objects.filter(
+                batch=batch, account_id_ref=dupe["account_id_ref"], key=dupe["key"]
+            ).order_by("number")
+        )
         first = rows[0]
         for row in rows[1:]:
             lot_id = row.data.get("_", {}).get("lot_id")
-            what = f"Lot {lot_id}" if lot_id else "The same lot (account, symbol, date, "\
-                "quantity and basis)"
+            what = (
+                f"Lot {lot_id}"
+                if lot_id
+                else "The same lot (account, symbol, date, quantity and basis)"
+            )
             row.kind = RowKind.ERROR
-            row.errors = [{"column": "lot_id" if lot_id else "",
-                           "message": f"Duplicate lot: {what} is also in row {first.number}."}]
+            row.errors = [
+                {
+                    "column": "lot_id" if lot_id else "",
+                    "message": f"Duplicate lot: {what} is also in row {first.number}.",
+                }
+            ]
             row.save(update_fields=["kind", "errors"])
 
 
 def _relief_pass(batch: ImportBatch) -> None:
     """A lot with fewer or more shares whose account holds the same total of that security in
     the file as in our book: the custodian relieved other lots (a different relief method)."""
-    changed = ImportRow.objects.filter(batch=batch, kind=RowKind.CHANGED,
-                                       reason=Reason.MISSING_HISTORY)
+    changed = ImportRow.objects.filter(
+        batch=batch, kind=RowKind.CHANGED, reason=Reason.MISSING_HISTORY
+    )
     pairs = set(changed.values_list("account_id_ref", "security_id_ref"))
     for account_id, security_id in pairs:
         in_file = ImportRow.objects.filter(
-            batch=batch, account_id_ref=account_id, security_id_ref=security_id,
+            batch=batch,
+            account_id_ref=account_id,
+            security_id_ref=security_id,
             kind__in=(RowKind.NEW, RowKind.CHANGED, RowKind.UNCHANGED),
         ).aggregate(q=Sum("quantity"))["q"]
-        ours = TaxLot.objects.filter(account_id=account_id, security_id=security_id,
-                                     quantity__gt=0).aggregate(q=Sum("quantity"))["q"]
+        ours = TaxLot.objects.filter(
+            account_id=account_id, security_id=security_id, quantity__gt=0
+        ).aggregate(q=Sum("quantity"))["q"]
         if in_file is None or in_file != ours:
             continue
-        rows = list(changed.filter(account_id_ref=account_id, security_id_ref=security_id)
-                    .select_related("lot__account"))
+        rows = list(
+            changed.filter(account_id_ref=account_id, security_id_ref=security_id).select_related(
+                "lot__account"
+            )
+        )
         for row in rows:
             relief = row.data.get("_", {}).get("relief", "")
             row.reason = Reason.RELIEF
@@ -262,7 +296,9 @@ def _relief_pass(batch: ImportBatch) -> None:
 
 def counts(batch: ImportBatch) -> dict[str, int]:
     found = dict(
-        ImportRow.objects.filter(batch=batch).values_list("kind").annotate(n=Count("id"))
+        ImportRow.objects.filter(batch=batch)
+        .values_list("kind")
+        .annotate(n=Count("id"))
         .values_list("kind", "n")
     )
     return {kind: found.get(kind, 0) for kind in RowKind.values}

@@ -70,10 +70,7 @@ def sniff(stream: BinaryIO) -> Sniffed:
             "Encoding problem: the file is UTF-16 text. Save it as CSV UTF-8 (or plain CSV) "
             "and upload it again."
         )
-    if utf8:
-        encoding = "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
-    else:
-        encoding = "cp1252"
+    encoding = ("utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8") if utf8 else "cp1252"
     head = first.decode(encoding, errors="replace")
     if head.startswith("\ufeff"):
         head = head[1:]

@@ -15,8 +15,11 @@ from decimal import Decimal
 from clients.imports.models import Reason
 
 CENT = Decimal("0.01")
-RELIEF_LABELS = {"fifo": "first in, first out", "specific": "specific identification",
-                 "average": "average cost"}
+RELIEF_LABELS = {
+    "fifo": "first in, first out",
+    "specific": "specific identification",
+    "average": "average cost",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +66,10 @@ def same(ours: Ours, theirs: Theirs) -> bool:
     return (
         ours.quantity == theirs.quantity
         and abs(ours.cost_basis + ours.wash_sale_adjustment - theirs.basis) < CENT
-        and (theirs.wash == 0 or (ours.broker_wash_applied and ours.wash_sale_adjustment
-                                  == theirs.wash))
+        and (
+            theirs.wash == 0
+            or (ours.broker_wash_applied and ours.wash_sale_adjustment == theirs.wash)
+        )
     )
 
 
@@ -96,8 +101,7 @@ def likely_reason(ours: Ours, theirs: Theirs, *, account_relief: str) -> tuple[s
         )
     ratio = split_ratio(ours.quantity, theirs.quantity)
     if ratio is not None and abs(adjusted - theirs.basis) < Decimal("1.00"):
-        label = (f"{_shares(ratio)}-for-1" if ratio >= 1
-                 else f"1-for-{_shares(1 / ratio)}")
+        label = f"{_shares(ratio)}-for-1" if ratio >= 1 else f"1-for-{_shares(1 / ratio)}"
         return (
             Reason.SPLIT,
             f"Looks like a {label} split: the same basis {_money(theirs.basis)} over "
@@ -119,8 +123,11 @@ def likely_reason(ours: Ours, theirs: Theirs, *, account_relief: str) -> tuple[s
         Reason.MISSING_HISTORY,
         f"The custodian holds {_shares(gap)} {'fewer' if fewer else 'more'} shares in this lot "
         f"({_shares(theirs.quantity)}, ours {_shares(ours.quantity)}): "
-        + ("a sale or transfer out we have not recorded." if fewer
-           else "a purchase, reinvestment or transfer in we have not recorded."),
+        + (
+            "a sale or transfer out we have not recorded."
+            if fewer
+            else "a purchase, reinvestment or transfer in we have not recorded."
+        ),
     )
 
 

@@ -27,9 +27,12 @@ def prices_chunk(batch_id: int, rows: list[Row]) -> list[ImportRow]:
         check.encoding()
         security = securities.get(check.text("symbol").upper())
         if security is None:
-            check.error("symbol", f"Unknown symbol {check.text('symbol') or '(empty)'}: no such "
-                        "security yet.", fix="create it",
-                        fix_url="/imports/new/?format=securities")
+            check.error(
+                "symbol",
+                f"Unknown symbol {check.text('symbol') or '(empty)'}: no such security yet.",
+                fix="create it",
+                fix_url="/imports/new/?format=securities",
+            )
         day = check.day("date")
         close = check.number("close", positive=True)
         if day is not None and day > timezone.localdate():
@@ -40,8 +43,9 @@ def prices_chunk(batch_id: int, rows: list[Row]) -> list[ImportRow]:
     wanted = [(c.parsed["security"], c.parsed["date"]) for c in checks if c.parsed]
     existing = {}
     if wanted:
-        for price in Price.objects.filter(security_id__in={w[0] for w in wanted},
-                                          date__in={w[1] for w in wanted}):
+        for price in Price.objects.filter(
+            security_id__in={w[0] for w in wanted}, date__in={w[1] for w in wanted}
+        ):
             existing[(price.security_id, price.date.isoformat())] = price
     out = []
     for check in checks:
@@ -80,8 +84,10 @@ def securities_chunk(batch_id: int, rows: list[Row]) -> list[ImportRow]:
         check.encoding()
         symbol = check.text("symbol").upper()
         if not symbol or len(symbol) > 16:
-            check.error("symbol", "The symbol is missing." if not symbol
-                        else "A symbol has at most 16 characters.")
+            check.error(
+                "symbol",
+                "The symbol is missing." if not symbol else "A symbol has at most 16 characters.",
+            )
         if not check.text("name"):
             check.error("name", "The name is missing.")
         kind = check.text("kind").lower()
@@ -89,8 +95,9 @@ def securities_chunk(batch_id: int, rows: list[Row]) -> list[ImportRow]:
             check.error("kind", f"{kind!r} is not a kind ({', '.join(SecurityKind.values)}).")
         asset = check.text("asset_class").lower()
         if asset not in AssetClass.values:
-            check.error("asset_class", f"{asset!r} is not an asset class "
-                        f"({', '.join(AssetClass.values)}).")
+            check.error(
+                "asset_class", f"{asset!r} is not an asset class ({', '.join(AssetClass.values)})."
+            )
         cusip = check.text("cusip").upper()
         if cusip and len(cusip) != 9:
             check.error("cusip", f"A CUSIP has 9 characters ({cusip!r} has {len(cusip)}).")
@@ -99,9 +106,14 @@ def securities_chunk(batch_id: int, rows: list[Row]) -> list[ImportRow]:
         if check.errors:
             row_out.kind, row_out.errors = RowKind.ERROR, check.errors
             continue
-        values = {"symbol": symbol, "name": check.text("name"), "kind": kind,
-                  "asset_class": asset, "tracked_index": check.text("tracked_index"),
-                  "cusip": cusip}
+        values = {
+            "symbol": symbol,
+            "name": check.text("name"),
+            "kind": kind,
+            "asset_class": asset,
+            "tracked_index": check.text("tracked_index"),
+            "cusip": cusip,
+        }
         row_out.data["_"] = values
         row_out.key = symbol
         current = existing.get(symbol)

@@ -61,10 +61,14 @@ def days_ago(n: int) -> datetime.date:
 def securities(db: None) -> dict[str, Security]:
     out = {}
     for symbol, (kind, index, close, cusip) in SECURITIES.items():
-        asset = "us_bonds" if symbol in ("BND", "AGG") else (
-            "international_equity" if symbol in ("VEA", "IEFA") else "us_equity")
-        out[symbol] = SecurityFactory(symbol=symbol, kind=kind, tracked_index=index,
-                                      cusip=cusip, asset_class=asset)
+        asset = (
+            "us_bonds"
+            if symbol in ("BND", "AGG")
+            else ("international_equity" if symbol in ("VEA", "IEFA") else "us_equity")
+        )
+        out[symbol] = SecurityFactory(
+            symbol=symbol, kind=kind, tracked_index=index, cusip=cusip, asset_class=asset
+        )
         PriceFactory(security=out[symbol], date=TODAY(), close=Decimal(close))
     return out
 
@@ -75,15 +79,20 @@ def book(advisor: Advisor, securities: dict[str, Security]) -> Household:
     person = PersonFactory(household=household, name="Pat Imported")
     for custodian, number in NUMBERS.items():
         AccountFactory(
-            household=household, owner=person, custodian=custodian.title(),
-            masked_number=f"••••{number[-4:]}", account_number=number,
-            type=AccountType.TAXABLE_JOINT.value if custodian == "fidelity"
+            household=household,
+            owner=person,
+            custodian=custodian.title(),
+            masked_number=f"••••{number[-4:]}",
+            account_number=number,
+            type=AccountType.TAXABLE_JOINT.value
+            if custodian == "fidelity"
             else AccountType.TAXABLE_INDIVIDUAL.value,
         )
     TaxProfileFactory(household=household)
     for symbol, replacement in REPLACEMENTS.items():
-        ReplacementFactory(firm=household.firm, security=securities[symbol],
-                           replacement=securities[replacement])
+        ReplacementFactory(
+            firm=household.firm, security=securities[symbol], replacement=securities[replacement]
+        )
     return household
 
 
@@ -93,14 +102,21 @@ def account(household: Household, custodian: str) -> Account:
 
 @pytest.fixture
 def run_import() -> Callable[..., ImportBatch]:
-    def run(actor: Any, content: str | bytes | None = None, *, name: str = "lots.csv",
-            sample: str = "", fmt: str = "") -> ImportBatch:
+    def run(
+        actor: Any,
+        content: str | bytes | None = None,
+        *,
+        name: str = "lots.csv",
+        sample: str = "",
+        fmt: str = "",
+    ) -> ImportBatch:
         if sample:
             name, data = sample, (DATA / sample).read_bytes()
         else:
             data = content.encode() if isinstance(content, str) else content
-        batch = pipeline.batch_start(actor=actor, upload=BytesIO(data), file_name=name,
-                                     format_name=fmt)
+        batch = pipeline.batch_start(
+            actor=actor, upload=BytesIO(data), file_name=name, format_name=fmt
+        )
         batch.refresh_from_db()
         return batch
 
@@ -112,5 +128,8 @@ def committed(batch: ImportBatch, actor: Any) -> ImportBatch:
 
 
 def errors_of(batch: ImportBatch) -> list[tuple[int, str, str]]:
-    return [(r.number, e["column"], e["message"])
-            for r in batch.rows.filter(kind="error").order_by("number") for e in r.errors]
+    return [
+        (r.number, e["column"], e["message"])
+        for r in batch.rows.filter(kind="error").order_by("number")
+        for e in r.errors
+    ]

@@ -28,16 +28,21 @@ def test_schwab_sample(firm_admin, book, run_import) -> None:
     assert batch.counts["new"] == 3
     assert TaxLot.objects.filter(account=account(book, "schwab")).count() == 0  # preview only
     committed(batch, firm_admin)
-    lots = {(lot.security.symbol, lot.acquired.isoformat()): lot
-            for lot in TaxLot.objects.filter(account=account(book, "schwab"))}
+    lots = {
+        (lot.security.symbol, lot.acquired.isoformat()): lot
+        for lot in TaxLot.objects.filter(account=account(book, "schwab"))
+    }
     assert set(lots) == {("VTI", "2021-01-15"), ("VTI", "2026-03-10"), ("AAPL", "2024-06-03")}
     aapl = lots[("AAPL", "2024-06-03")]
     # The custodian's basis includes its wash adjustment: stored apart, marked as applied.
     assert (aapl.cost_basis, aapl.wash_sale_adjustment) == (Decimal("6000.00"), Decimal("120.00"))
     assert aapl.broker_wash_applied and aapl.adjusted_basis == Decimal("6120.00")
     plan = review(book)
-    symbols = {r.security_symbol for r in plan.recommendations.all()} if hasattr(
-        plan.recommendations.first(), "security_symbol") else None
+    symbols = (
+        {r.security_symbol for r in plan.recommendations.all()}
+        if hasattr(plan.recommendations.first(), "security_symbol")
+        else None
+    )
     assert plan.recommendations.exists(), symbols
 
 
@@ -65,6 +70,9 @@ def test_pershing_sample(firm_admin, book, run_import) -> None:
     done = committed(batch, firm_admin)
     assert done.status == BatchStatus.COMMITTED and done.created_count == 3
     iefa = TaxLot.objects.get(external_id="P-IEFA-001")
-    assert (iefa.quantity, iefa.cost_basis, iefa.covered) == (Decimal("75.5"), Decimal("4530"),
-                                                              False)
+    assert (iefa.quantity, iefa.cost_basis, iefa.covered) == (
+        Decimal("75.5"),
+        Decimal("4530"),
+        False,
+    )
     assert review(book).recommendations.exists()

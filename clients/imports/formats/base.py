@@ -90,13 +90,18 @@ def tabular_rows(source: Source, columns: tuple[Column, ...]) -> Iterator[Row]:
         total = looks_like_total(cells)
         if total:
             row.problems.append(
-                (header[0] if header else "", f"This is a total row ({total!r}), not a "
-                 "holding: remove it from the file.")
+                (
+                    header[0] if header else "",
+                    f"This is a total row ({total!r}), not a holding: remove it from the file.",
+                )
             )
         if len(cells) > len(header) and any(cells[len(header) :]):
             row.problems.append(
-                ("", f"The row has {len(cells)} cells, the header {len(header)}: a delimiter "
-                 "inside an unquoted value? Quote it or use another delimiter.")
+                (
+                    "",
+                    f"The row has {len(cells)} cells, the header {len(header)}: a delimiter "
+                    "inside an unquoted value? Quote it or use another delimiter.",
+                )
             )
         yield row
     if mapping is None:

@@ -33,8 +33,11 @@ _COLUMNS = {
 
 def detect(file_name: str, head: str) -> bool:
     first = head.lstrip().lower()
-    return bool(_NAME_RE.search(file_name)) or first.startswith('"account number","account name"') \
+    return (
+        bool(_NAME_RE.search(file_name))
+        or first.startswith('"account number","account name"')
         or first.startswith("account number,account name")
+    )
 
 
 def _average_basis(values: dict[str, str]) -> None:
@@ -70,12 +73,16 @@ def rows(source: Source) -> Iterator[Row]:
                 position = None
             continue
         if mapping is None:
-            mapping = {i: _COLUMNS[normalize(c)] for i, c in enumerate(cells)
-                       if normalize(c) in _COLUMNS}
+            mapping = {
+                i: _COLUMNS[normalize(c)] for i, c in enumerate(cells) if normalize(c) in _COLUMNS
+            }
             header = cells
             if "symbol" not in mapping.values() or "account_number" not in mapping.values():
-                raise FileProblem("No header with Account Number and Symbol: is this a Fidelity "
-                                  "Portfolio_Positions file?", row=number)
+                raise FileProblem(
+                    "No header with Account Number and Symbol: is this a Fidelity "
+                    "Portfolio_Positions file?",
+                    row=number,
+                )
             continue
         values = {name: cells[i] if i < len(cells) else "" for i, name in mapping.items()}
         columns = {name: header[i] for i, name in mapping.items()}
@@ -102,8 +109,12 @@ def rows(source: Source) -> Iterator[Row]:
             continue
         # A lot row of the position above.
         if position is None:
-            yield Row(number, values, columns, [("Account Number", "A lot row with no position "
-                                                 "row above it.")])
+            yield Row(
+                number,
+                values,
+                columns,
+                [("Account Number", "A lot row with no position row above it.")],
+            )
             continue
         has_lots = True
         values["account_number"] = account

@@ -85,8 +85,13 @@ def fixed_rows(source: Source) -> Iterator[Row]:
                 trailer = None
             continue
         if kind != "LOT":
-            yield Row(number, {}, problems=[("record type", f"Unknown record type {kind!r}: "
-                                            "expected HDR, LOT or TRL.")])
+            yield Row(
+                number,
+                {},
+                problems=[
+                    ("record type", f"Unknown record type {kind!r}: expected HDR, LOT or TRL.")
+                ],
+            )
             continue
         count += 1
         values = {}
@@ -96,8 +101,11 @@ def fixed_rows(source: Source) -> Iterator[Row]:
         columns = {name: f"{name} (cols {start}–{end})" for name, start, end in FIELDS}
         yield Row(number, values, columns)
     if trailer is not None and trailer != count:
-        raise FileProblem(f"The trailer says {trailer} lot records, the file has {count}: the "
-                          "file is cut short or was edited.", row=0)
+        raise FileProblem(
+            f"The trailer says {trailer} lot records, the file has {count}: the "
+            "file is cut short or was edited.",
+            row=0,
+        )
 
 
 def rows(source: Source) -> Iterator[Row]:

@@ -71,8 +71,11 @@ def rows(source: Source) -> Iterator[Row]:
             seen_header, symbol, lot_header = True, "", None
             continue
         if normalize(first) == "open_date":
-            lot_header = {i: _LOT_HEADER[normalize(c)] for i, c in enumerate(cells)
-                          if normalize(c) in _LOT_HEADER}
+            lot_header = {
+                i: _LOT_HEADER[normalize(c)]
+                for i, c in enumerate(cells)
+                if normalize(c) in _LOT_HEADER
+            }
             header_names = cells
             continue
         if looks_like_total(cells) or first.lower().startswith("cash & cash"):
@@ -85,14 +88,16 @@ def rows(source: Source) -> Iterator[Row]:
             values = {name: cells[i] if i < len(cells) else "" for i, name in lot_header.items()}
             values |= {"account_number": number_in_name, "symbol": symbol}
             columns = {name: header_names[i] for i, name in lot_header.items()}
-            yield Row(number, values, columns | {"symbol": "Lot Details", "account_number":
-                                                   "file name"})
+            yield Row(
+                number, values, columns | {"symbol": "Lot Details", "account_number": "file name"}
+            )
             continue
         if seen_header:
             yield Row(number, {}, skip=f"position {first}: its lots follow")
     if not seen_header:
-        raise FileProblem("No header row starting with Symbol: is this a Schwab positions file?",
-                          row=1)
+        raise FileProblem(
+            "No header row starting with Symbol: is this a Schwab positions file?", row=1
+        )
 
 
 SCHWAB = Format(
