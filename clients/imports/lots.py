@@ -120,6 +120,8 @@ def check_lot(book: Book, row: Row) -> Checked:
     check = Checked(row)
     for column, message in row.problems:
         check.errors.append({"column": column, "message": message})
+    if row.problems:
+        return check  # a total row or a broken row: its other cells mean nothing
     check.encoding()
     account = book.account(check)
     security = book.security(check)

@@ -80,6 +80,10 @@ def batch_start(
     except reading.FileProblem as problem:
         return _refused(batch, problem)
     batch.sha256, batch.encoding = sniffed.sha256, sniffed.encoding
+    try:
+        batch.delimiter = reading.sniff_delimiter(sniffed.head)
+    except reading.FileProblem as problem:
+        return _refused(batch, problem)
     fmt = formats.REGISTRY.get(format_name) if format_name else None
     if fmt is None:
         fmt = formats.detect(batch.file_name, sniffed.head)
@@ -101,14 +105,6 @@ def batch_start(
             )
     elif not scoping.writable(actor, Household).exists():
         raise NotAllowed("You may not change any household's accounts.")
-    try:
-        batch.delimiter = (
-            ""
-            if fmt.name == "pershing" and sniffed.head.startswith(("HDR", "LOT"))
-            else reading.sniff_delimiter(sniffed.head)
-        )
-    except reading.FileProblem as problem:
-        return _refused(batch, problem)
     previous = (
         ImportBatch.objects.filter(
             sha256=batch.sha256, firm_id=batch.firm_id, status=BatchStatus.COMMITTED

@@ -24,6 +24,9 @@ def prices_chunk(batch_id: int, rows: list[Row]) -> list[ImportRow]:
         check = Checked(row)
         for column, message in row.problems:
             check.errors.append({"column": column, "message": message})
+        if row.problems:
+            checks.append(check)
+            continue
         check.encoding()
         security = securities.get(check.text("symbol").upper())
         if security is None:
@@ -81,6 +84,11 @@ def securities_chunk(batch_id: int, rows: list[Row]) -> list[ImportRow]:
         check = Checked(row)
         for column, message in row.problems:
             check.errors.append({"column": column, "message": message})
+        if row.problems:
+            failed = _row(batch_id, check)
+            failed.kind, failed.errors = RowKind.ERROR, check.errors
+            out.append(failed)
+            continue
         check.encoding()
         symbol = check.text("symbol").upper()
         if not symbol or len(symbol) > 16:

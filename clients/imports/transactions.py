@@ -65,6 +65,8 @@ def check_row(book: lots.Book, row: Row) -> Checked:
     check = Checked(row)
     for column, message in row.problems:
         check.errors.append({"column": column, "message": message})
+    if row.problems:
+        return check  # a total row or a broken row: its other cells mean nothing
     check.encoding()
     account = book.account(check)
     security = book.security(check)
