@@ -15,10 +15,11 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -120,6 +121,13 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
         return selectors.batches_visible(self.request.user).order_by("-created", "-id")
+
+    def get_object(self) -> ImportBatch:
+        # Imports are scoped by clients/imports/selectors.py (their firm and who made them).
+        try:
+            return self.get_queryset().get(public_id=self.kwargs[self.lookup_url_kwarg])
+        except (ImportBatch.DoesNotExist, KeyError, DjangoValidationError):
+            raise NotFound() from None
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return ImportIn if self.action == "create" else ImportOut

@@ -133,3 +133,7 @@ def errors_of(batch: ImportBatch) -> list[tuple[int, str, str]]:
         for r in batch.rows.filter(kind="error").order_by("number")
         for e in r.errors
     ]
+
+
+# The API tests' OAuth2 clients (tests/api/conftest.py), for tests/imports/test_api.py.
+from tests.api.conftest import make_integration  # noqa: E402, F401
