@@ -111,6 +111,14 @@ class ImportBatch(models.Model):
         return self.count(RowKind.ERROR)
 
     @property
+    def n_new(self) -> int:
+        return self.count(RowKind.NEW)
+
+    @property
+    def n_changed(self) -> int:
+        return self.count(RowKind.CHANGED)
+
+    @property
     def is_working(self) -> bool:
         return self.status in (BatchStatus.READING, BatchStatus.COMMITTING)
 
@@ -157,3 +165,43 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.number} ({self.kind})"
+
+    def _first(self, *keys: str) -> str:
+        return next((str(self.data[k]) for k in keys if self.data.get(k)), "")
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """The row's cells as the preview shows them (the account number masked)."""
+        number = self._first("account_number")
+        return {
+            "account": f"••••{number[-4:]}" if number else "",
+            "symbol": self._first("symbol", "cusip"),
+            "quantity": self._first("quantity", "name"),
+            "amount": self._first("cost_basis", "amount", "close", "kind"),
+            "date": self._first("acquired", "trade_date", "date"),
+            "id": self._first("lot_id", "transaction_id"),
+            "skip": self._first("skip"),
+        }
+
+    @property
+    def error_list(self) -> list[dict[str, str]]:
+        return [{"column": "", "fix": "", "fix_url": ""} | e for e in self.errors]
+
+    @property
+    def ours_text(self) -> str:
+        o = self.ours
+        if "quantity" in o:
+            wash = o.get("wash_sale_adjustment", "0.00")
+            extra = f" + ${wash} wash" if wash not in ("0", "0.00") else ""
+            return f"{o['quantity'].rstrip('0').rstrip('.')} sh, ${o['cost_basis']}{extra}"
+        if "close" in o:
+            return f"close {o['close']}"
+        return ", ".join(f"{k}: {v}" for k, v in o.items() if v)
+
+    @property
+    def result_text(self) -> str:
+        if self.result.get("took"):
+            return "took the file's"
+        if self.result.get("kept"):
+            return "kept ours"
+        return ""
