@@ -107,6 +107,7 @@ def check_row(book: lots.Book, row: Row) -> Checked:
         "amount": str(amount) if amount is not None else "",
         "fees": str(fees or ZERO),
         "lot_ids": check.text("lot_ids").replace(",", " ").split(),
+        "lot_ids_raw": check.text("lot_ids"),
         "id": check.text("transaction_id"),
         "acquired": acquired.isoformat() if acquired else "",
         "basis": str(basis) if basis is not None else "",
@@ -254,6 +255,9 @@ def _relieve(
     security: Security,
 ) -> dict[str, Any]:
     open_lots = TaxLot.objects.filter(account=account, security=security, quantity__gt=0)
+    whole = p.get("lot_ids_raw", "")
+    if whole and TaxLot.objects.filter(account=account, external_id=whole).exists():
+        p = p | {"lot_ids": [whole]}  # one lot id that holds spaces or commas
     if p["lot_ids"]:
         named = {
             lot.external_id: lot

@@ -10,7 +10,7 @@ from clients.imports.formats.schwab import SCHWAB
 
 # Detection tries these in order: the custodians' own shapes before the generic headers.
 REGISTRY: dict[str, Format] = {
-    f.name: f for f in (SCHWAB, FIDELITY, PERSHING, LOTS, TRANSACTIONS, PRICES, SECURITIES)
+    f.name: f for f in (SCHWAB, FIDELITY, PERSHING, TRANSACTIONS, LOTS, PRICES, SECURITIES)
 }
 
 
