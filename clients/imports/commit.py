@@ -166,17 +166,17 @@ def _write_lots(batch: ImportBatch, actor: Any) -> tuple[int, int]:
     last = 0
     average_accounts: set[int] = set()
     while True:
-        chunk = list(new.filter(number__gt=last)[:CHUNK])
+        chunk = list(new.filter(number__gt=last).values_list("pk", "number", "data")[:CHUNK])
         if not chunk:
             break
-        last = chunk[-1].number
+        last = chunk[-1][1]
         inputs = []
         for row in chunk:
-            p = row.data["_"]
+            p = row[2]["_"]
             account = book.by_pk.get(p["account"])
             if account is None:
                 raise _refuse_row(
-                    row,
+                    ImportRow(number=row[1]),
                     [
                         {
                             "column": "account_number",
@@ -206,8 +206,8 @@ def _write_lots(batch: ImportBatch, actor: Any) -> tuple[int, int]:
         except services.LotImportError as exc:
             index = min(exc.rows)
             errors = [{"column": k, "message": m[0]} for k, m in exc.rows[index].items()]
-            raise _refuse_row(chunk[index], errors) from None
-        _set_lots([(row.pk, lot.pk) for row, lot in zip(chunk, made, strict=True)])
+            raise _refuse_row(ImportRow(number=chunk[index][1]), errors) from None
+        _set_lots([(row[0], lot.pk) for row, lot in zip(chunk, made, strict=True)])
         created += len(made)
         done += len(chunk)
         _progress(batch, done)

@@ -157,10 +157,25 @@ def amount(text: str) -> Amount | None:
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%b-%d-%Y", "%Y%m%d", "%m/%d/%y", "%d-%b-%Y")
 
 
+def _quick_date(raw: str) -> date | None:
+    """YYYY-MM-DD and MM/DD/YYYY without strptime (most rows of most files)."""
+    try:
+        if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+            return date(int(raw[:4]), int(raw[5:7]), int(raw[8:]))
+        if len(raw) == 10 and raw[2] == "/" and raw[5] == "/":
+            return date(int(raw[6:]), int(raw[:2]), int(raw[3:5]))
+    except ValueError:
+        return None
+    return None
+
+
 def parse_date(text: str) -> date | None:
     raw = text.strip()
     if is_missing(raw):
         return None
+    quick = _quick_date(raw)
+    if quick is not None:
+        return quick
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(raw, fmt).date()
@@ -184,12 +199,13 @@ def parse_bool(text: str) -> bool | None:
     raise CellError(f"{text!r} is not yes or no")
 
 
+_TOTAL_FIRST = frozenset("TtGgAaSs")
 _TOTAL_RE = re.compile(r"^(grand\s+|account\s+|sub)?totals?\b", re.I)
 
 
 def looks_like_total(cells: list[str]) -> str:
     """The cell that makes a row a total row ("Total", "Account Total"), or ''."""
     for cell in cells[:3]:
-        if _TOTAL_RE.match(cell.strip()):
+        if cell[:1] in _TOTAL_FIRST and _TOTAL_RE.match(cell.strip()):
             return cell.strip()
     return ""
