@@ -111,6 +111,11 @@ class ImportBatch(models.Model):
         return self.count(RowKind.ERROR)
 
     @property
+    def ordered_counts(self) -> list[tuple[str, int]]:
+        order = (RowKind.ERROR, RowKind.CHANGED, RowKind.NEW, RowKind.UNCHANGED, RowKind.SKIPPED)
+        return [(kind.value, self.count(kind)) for kind in order]
+
+    @property
     def n_new(self) -> int:
         return self.count(RowKind.NEW)
 
