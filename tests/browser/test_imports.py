@@ -20,8 +20,12 @@ SCHWAB = "Schwab_12345678_Positions_2026-11-30.csv"
 
 @pytest.mark.django_db(transaction=True)
 def test_upload_preview_commit_plan(
-    live_server, page: Page, artifacts: Path, firm_admin, book: Household
-) -> None:  # noqa: F811
+    live_server,
+    page: Page,
+    artifacts: Path,
+    firm_admin,
+    book: Household,  # noqa: F811
+) -> None:
     firm_admin.set_password(PASSWORD)
     firm_admin.save()
     page.goto(f"{live_server.url}/")

@@ -58,7 +58,10 @@ def test_dates() -> None:
         reading.parse_date("2023-02-30")
 
 
-LOTS = "account_number;symbol;quantity;cost_basis;acquired;lot_id\r\n12345678;VTI;1;10;2024-01-02;Lé\r\n"
+LOTS = (
+    "account_number;symbol;quantity;cost_basis;acquired;lot_id\r\n"
+    "12345678;VTI;1;10;2024-01-02;Lé\r\n"
+)
 
 
 @pytest.mark.parametrize(
