@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -63,7 +63,12 @@ class ImportOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     errors = serializers.SerializerMethodField()
     changed = serializers.SerializerMethodField()
-    same_file_as = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    kind = serializers.CharField(
+        read_only=True, help_text="lots, transactions, prices or securities; empty if unread."
+    )
+    same_file_as = serializers.SlugRelatedField(
+        slug_field="public_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ImportBatch
@@ -89,6 +94,7 @@ class ImportOut(serializers.ModelSerializer):
             "changed",
         ]
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_errors(self, batch: ImportBatch) -> list[dict[str, Any]]:
         rows = batch.rows.filter(kind=RowKind.ERROR).order_by("number")[:MAX_ROWS_LISTED]
         return [
@@ -97,6 +103,7 @@ class ImportOut(serializers.ModelSerializer):
             for e in r.errors
         ]
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_changed(self, batch: ImportBatch) -> list[dict[str, Any]]:
         rows = batch.rows.filter(kind=RowKind.CHANGED).order_by("number")[:MAX_ROWS_LISTED]
         return [
@@ -118,9 +125,10 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     serializer_class = ImportOut
     parser_classes = [MultiPartParser, FormParser]
+    cursor_ordering = ("created", "public_id")
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
-        return selectors.batches_visible(self.request.user).order_by("-created", "-id")
+        return selectors.batches_visible(self.request.user)
 
     def get_object(self) -> ImportBatch:
         # Imports are scoped by clients/imports/selectors.py (their firm and who made them).

@@ -65,10 +65,18 @@ def sniff(stream: BinaryIO) -> Sniffed:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in first[:4096]:
+    utf16 = first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        first[1:400:2].count(0) > 100 or first[0:400:2].count(0) > 100
+    )
+    if utf16:
         raise FileProblem(
             "Encoding problem: the file is UTF-16 text. Save it as CSV UTF-8 (or plain CSV) "
             "and upload it again."
+        )
+    if b"\x00" in first[:4096]:
+        raise FileProblem(
+            "This is not a text file (a spreadsheet workbook, a PDF, an image?). Save it as CSV "
+            "and upload that."
         )
     encoding = ("utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8") if utf8 else "cp1252"
     head = first.decode(encoding, errors="replace")
