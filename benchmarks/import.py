@@ -160,6 +160,8 @@ def _measure(args: argparse.Namespace) -> None:
         _write_file(path, args.rows)
         size = path.stat().st_size
         rss_before = _rss_mb()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = usage.ru_utime + usage.ru_stime
         started = time.perf_counter()
         with path.open("rb") as stream:
             batch = pipeline.batch_start(actor=admin, upload=stream, file_name=path.name)
@@ -172,6 +174,8 @@ def _measure(args: argparse.Namespace) -> None:
         wrote = time.perf_counter() - started
         assert done.created_count == args.rows == TaxLot.objects.count()
     total = read + wrote
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     print(f"Python {platform.python_version()} on {os.cpu_count()} cores, PostgreSQL")
     print(f"{args.rows:,} rows, {size / 1e6:.1f} MB")
     print(f"preview  {read:6.1f} s  {args.rows / read:8,.0f} rows/s")
@@ -179,6 +183,10 @@ def _measure(args: argparse.Namespace) -> None:
     print(
         f"total    {total:6.1f} s  {args.rows / total:8,.0f} rows/s  (goal: under "
         f"{GOAL_SECONDS} s: {'met' if total < GOAL_SECONDS else 'NOT met'})"
+    )
+    print(
+        f"this process's CPU time: {cpu:.1f} s (PostgreSQL's is apart); load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(
         f"peak memory (max RSS): {rss_before:.0f} MB before, {rss_preview:.0f} MB after the "
