@@ -141,15 +141,12 @@ def import_detail(request: HtmxHttpRequest, batch_id: UUID) -> HttpResponse:
     batch = _batch_for_user(request, batch_id)
     context = _context(batch, request)
     if request.htmx and not request.htmx.history_restore_request:
-        part = request.GET.get("part", "progress")
-        if part not in ("progress", "rows"):
-            part = "progress"
-        if part == "progress" and not batch.is_working:
-            # Done: swap in the whole page body once, then stop polling.
-            response = render(request, f"{PAGE}#body", context)
-            return HttpResponseStopPolling(response.content)
-        response = render(request, f"{PAGE}#{'body' if part == 'rows' else part}", context)
+        # The progress poll and the rows both swap the page body; once the file is read or
+        # written, the last poll swaps it in and stops polling.
+        response = render(request, f"{PAGE}#body", context)
         patch_vary_headers(response, ("HX-Request",))
+        if not batch.is_working:
+            return HttpResponseStopPolling(response.content)
         return response
     response = render(request, PAGE, context)
     patch_vary_headers(response, ("HX-Request",))
