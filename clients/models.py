@@ -764,3 +764,6 @@ from clients.book_models import (  # noqa: E402, F401
     Character,
     ReplacementListVersion,
 )
+
+# Imports (issue 12): ImportBatch and ImportRow live in clients/imports/models.py.
+from clients.imports.models import ImportBatch, ImportRow  # noqa: E402, F401

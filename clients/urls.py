@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from clients import book_views, records_views, views
+from clients.imports.urls import urlpatterns as import_urls
 
 app_name = "clients"
 
@@ -66,4 +67,5 @@ urlpatterns = [
         name="replacement_remove",
     ),
     path("securities/new/", records_views.security_create, name="security_create"),
+    *import_urls,  # issue 12: clients/imports/urls.py
 ]

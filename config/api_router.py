@@ -21,6 +21,7 @@ from clients.api import (
     TaxProfileViewSet,
     TransactionViewSet,
 )
+from clients.imports.api import ImportViewSet
 from taxlogic.after_api import HouseholdPreviewViewSet
 from taxlogic.api import (
     ActionPlanViewSet,
@@ -45,6 +46,7 @@ router.register("advisors", AdvisorViewSet, basename="advisor")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("action-plans", ActionPlanViewSet, basename="actionplan")
 router.register("recommendations", RecommendationViewSet, basename="recommendation")
+router.register("imports", ImportViewSet, basename="import")
 
 
 @csrf_exempt  # a stray POST gets this JSON 404, not the CSRF failure page

@@ -409,3 +409,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Harvest Desk <noreply@localhost>")
+# Custodian imports (clients/imports): the largest file accepted, the size from which a file
+# is read and committed by a task (with a progress bar), where such uploads wait.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", "100") * 1024 * 1024
+IMPORT_ASYNC_BYTES = envint("IMPORT_ASYNC_KB", "512") * 1024
+IMPORT_DIR = os.environ.get("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
+IMPORT_ASYNC_ROWS = envint("IMPORT_ASYNC_ROWS", "5000")
