@@ -33,7 +33,6 @@ import json
 import os
 import platform
 import queue
-import statistics
 import subprocess
 import sys
 import threading
@@ -329,6 +328,17 @@ class Floor:
     size: int
 
 
+def _timer(timings: list[float]) -> Callable:
+    def timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append(time.perf_counter() - started)
+
+    return timer
+
+
 def floor_of(endpoint: Endpoint, repeat: int = 3) -> Floor:
     from django.db import connection
     from django.test import Client
@@ -344,13 +354,7 @@ def floor_of(endpoint: Endpoint, repeat: int = 3) -> Floor:
             else:
                 extra["HTTP_" + name.upper().replace("-", "_")] = value
         timings: list[float] = []
-
-        def timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                timings.append(time.perf_counter() - started)
+        timer = _timer(timings)
 
         started = time.perf_counter()
         with connection.execute_wrapper(timer):
