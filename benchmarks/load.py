@@ -107,24 +107,6 @@ def _ensure_database(reseed: bool) -> None:
         if not exists:
             conn.execute(f"CREATE DATABASE {LOAD_DB}")
     _manage("migrate", "--noinput", "-v0")
-    # tests/bulk_households.py's COPY predates the book's columns (clients 0003), which have
-    # Django defaults only: give them database defaults here, in this database alone.
-    with psycopg.connect(f"{_server_url()}/{LOAD_DB}", autocommit=True) as conn:
-        for table, column, default in BOOK_DEFAULTS:
-            conn.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}")
-
-
-BOOK_DEFAULTS = (
-    ("clients_household", "notes", "''"),
-    ("clients_person", "blind", "false"),
-    ("clients_account", "account_number", "''"),
-    ("clients_account", "average_basis", "false"),
-    ("clients_account", "held_away", "false"),
-    ("clients_account", "relief_method", "'fifo'"),
-    ("clients_taxlot", "broker_wash_applied", "false"),
-    ("clients_taxprofile", "joint_taxpayer_share", "0.5"),
-    ("clients_taxprofile", "notes", "''"),
-)
 
 
 # --- seeding ---------------------------------------------------------------------------------
