@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from advisors import scoping
 from advisors.models import Advisor, ApiClient, Firm
+from clients import page_cache
 from clients.models import (
     CLOSING_ACTIONS,
     SYSTEM_RE,
@@ -755,7 +756,9 @@ def lots_import(*, actor: Actor, rows: list[LotInput]) -> list[TaxLot]:
                 wash_sale_adjustment=row.wash_sale_adjustment,
             )
         )
-    return TaxLot.objects.bulk_create(lots)
+    created = TaxLot.objects.bulk_create(lots)
+    page_cache.bump(*{lot.firm_id for lot in created})  # bulk_create sends no post_save
+    return created
 
 
 def lot_open(*, actor: Actor, row: LotInput) -> TaxLot:

@@ -40,9 +40,9 @@ class Book:
         return client
 
 
-def _api_client(firm: Firm, admin: Advisor) -> Client:
+def _api_client(firm: Firm, admin: Advisor, scopes: tuple | list = ("read",)) -> Client:
     client, secret = services.api_client_create(
-        firm=firm, name=f"load {uuid.uuid4().hex[:8]}", scopes=["read"], created_by=admin
+        firm=firm, name=f"load {uuid.uuid4().hex[:8]}", scopes=list(scopes), created_by=admin
     )
     basic = base64.b64encode(f"{client.client_id}:{secret}".encode()).decode()
     answer = Client().post(
