@@ -51,6 +51,7 @@ SLUG = "load"
 AS_OF = (date(2026, 11, 1), date(2026, 11, 2))  # alternate, so that a run computes new plans
 HOUSEHOLDS, TEAMS, ADVISORS_PER_TEAM = 2_000, 2, 5
 GOAL_MS = 150.0
+API_GOAL_RATE = 20.0
 MAX_THREADS = 100
 TIMEOUT = 10.0
 
@@ -548,6 +549,7 @@ def main() -> int:
     parser.add_argument("--workers", default="")
     parser.add_argument("--threads", default="")
     parser.add_argument("--conn-max-age", default="")
+    parser.add_argument("--pool", action="store_true", help="DB_POOL=on (psycopg's pool).")
     parser.add_argument("--only", default="")
     args = parser.parse_args()
 
@@ -581,6 +583,7 @@ def main() -> int:
         (args.workers, "WEB_CONCURRENCY"),
         (args.threads, "GUNICORN_THREADS"),
         (args.conn_max_age, "CONN_MAX_AGE"),
+        ("on" if args.pool else "", "DB_POOL"),
     ):
         if option:
             server_env[name] = option
@@ -621,6 +624,7 @@ def main() -> int:
                 "WEB_CONCURRENCY",
                 "GUNICORN_THREADS",
                 "CONN_MAX_AGE",
+                "DB_POOL",
             )
         }
         print()
@@ -647,9 +651,10 @@ def main() -> int:
         rates = [float(r) for r in args.rates.split(",")]
         print(f"\nopen loop, {args.seconds:g} s per endpoint and rate (ms from the moment due)")
         print(HEADER)
+        measured: dict[tuple[str, float], Result] = {}
         for e in targets:
-            for rate in rates:
-                r = driver.run([e], rate, args.seconds)[e.name]
+            for rate in rates + ([API_GOAL_RATE] if e.kind == "api" else []):
+                r = measured[e.name, rate] = driver.run([e], rate, args.seconds)[e.name]
                 print(line(e.name, rate, r, floors[e.name]), flush=True)
                 time.sleep(0.5)
         if not args.no_search:
@@ -675,6 +680,7 @@ def main() -> int:
                 for k, v in r.statuses.items():
                     allr.statuses[k] = allr.statuses.get(k, 0) + v
             print(line("all pages", 50, allr, None))
+            goals(targets, floors, measured, mix)
 
             print("\n100 connections at once, closed loop, household page")
             page_endpoint = next(e for e in pages if e.name == "household page")
@@ -695,6 +701,30 @@ def main() -> int:
             os.killpg(worker.pid, 9)
             worker.wait()
     return 0
+
+
+def goals(
+    targets: list[Endpoint],
+    floors: dict[str, Floor],
+    measured: dict[tuple[str, float], Result],
+    mix: dict[str, Result],
+) -> None:
+    """The issue's goals, met or missed (and by how much)."""
+    print("\ngoals")
+    for e in targets:
+        if e.kind == "page" and e.name in mix:
+            p95, goal, where = mix[e.name].pct(95), GOAL_MS, "p95 in the pages' mix at 50 req/s"
+        elif (e.name, API_GOAL_RATE) in measured:
+            p95, goal = measured[e.name, API_GOAL_RATE].pct(95), GOAL_MS
+            where = f"p95 at {API_GOAL_RATE:.0f} req/s"
+        else:
+            continue
+        verdict = "met" if p95 <= goal else f"MISSED by {p95 - goal:.0f} ms"
+        print(f"  {e.name:<32} {where}: {p95:.0f} ms (goal ≤ {goal:.0f}): {verdict}")
+        if e.name.startswith("year-end runs"):
+            alone = floors[e.name].total_ms
+            verdict = "met" if alone <= 50 else f"MISSED by {alone - 50:.0f} ms"
+            print(f"  {e.name:<32} alone: {alone:.0f} ms (goal ≤ 50): {verdict}")
 
 
 def year_end_under_load(driver: Driver, pages: list[Endpoint], env: dict[str, str], seconds: float):

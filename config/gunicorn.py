@@ -16,6 +16,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+# The web's queries are cancelled after 20 s (PostgreSQL's statement_timeout; the year-end
+# workers, started otherwise, keep none): with gthread, gunicorn's own ``timeout`` watches the
+# worker process, not each thread, so a runaway query must be stopped by the database.
+os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "20000")
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", str(max(multiprocessing.cpu_count(), 2))))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")

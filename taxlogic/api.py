@@ -241,6 +241,15 @@ class RecommendationOut(serializers.ModelSerializer):
         return CrmTaskOut(crm.recommendation_task(r)).data
 
 
+class RecommendationSummaryOut(RecommendationOut):
+    """A recommendation in a list: everything but its CRM task (the detail, or the list's
+    ``?expand=task``, gives it)."""
+
+    class Meta(RecommendationOut.Meta):
+        fields = [f for f in RecommendationOut.Meta.fields if f != "task"]
+        read_only_fields = fields
+
+
 class PlanOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     url = serializers.HyperlinkedIdentityField(
@@ -631,7 +640,6 @@ def _decide_schema(summary: str, request: type[serializers.Serializer]) -> Any:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List recommendations"),
     retrieve=extend_schema(summary="One recommendation, with its CRM task"),
 )
 class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -643,15 +651,45 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
     narrow_pages = True  # "updated" is computed: page on the ids first (advisors/pagination.py)
     required_scopes = dict.fromkeys(DECISIONS, REVIEWS_SCOPE)
 
+    def _expanded(self) -> bool:
+        return self.action != "list" or "task" in _expand(self.request)
+
     def get_queryset(self) -> QuerySet[Recommendation]:
-        return recommendations_for(self.request.user)
+        if self._expanded():
+            return recommendations_for(self.request.user)
+        return (
+            scoping.visible(self.request.user, Recommendation)
+            .select_related("plan", "household", "account__owner", "security", "lot")
+            .select_related("replacement", "decided_by")
+            .annotate(updated=recommendation_updated())
+        )
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action == "dismiss":
             return DismissIn
         if self.action in DECISIONS:
             return DecisionIn
-        return super().get_serializer_class()
+        return super().get_serializer_class() if self._expanded() else RecommendationSummaryOut
+
+    @extend_schema(
+        summary="List recommendations",
+        description=(
+            "Each recommendation with its reason and figures; `?expand=task` adds its CRM "
+            "`task`, as the detail and the household's `action-plan/` do."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "expand",
+                str,
+                OpenApiParameter.QUERY,
+                enum=["task"],
+                description="`task`: add each recommendation's CRM task (a larger answer).",
+            )
+        ],
+        responses={200: RecommendationSummaryOut(many=True)},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     def _decide(self, request: Request, decision: str) -> Response:
         recommendation = self.get_writable_object()

@@ -64,3 +64,21 @@ def test_the_summary_pages_through_every_plan_once(make_book: Callable[..., Book
         for p in ActionPlan.objects.filter(firm=book.firm).values_list("public_id", flat=True)
     )
     assert len(seen) == len(set(seen)) == 12
+
+
+def test_the_recommendation_list_leaves_the_task_to_expand_and_the_detail(
+    make_book: Callable[..., Book],
+) -> None:
+    book = make_book(30, lots=30)
+    listed = book.api.get("/api/v1/recommendations/")
+    rows = listed.json()["results"]
+    assert len(rows) == 50
+    assert all("task" not in row and row["reason"]["text"] for row in rows)
+    expanded = book.api.get("/api/v1/recommendations/", {"expand": "task"}).json()["results"]
+    assert [row["id"] for row in expanded] == [row["id"] for row in rows]
+    for summary, full in zip(rows, expanded, strict=True):
+        assert full["task"]["title"] and full["task"]["body"]
+        assert {k: v for k, v in full.items() if k != "task"} == summary
+    detail = book.api.get(f"/api/v1/recommendations/{rows[0]['id']}/").json()
+    assert detail == expanded[0]
+    assert len(listed.content) < 200_000
