@@ -522,7 +522,7 @@ def search(driver: Driver, endpoint: Endpoint, seconds: float, start: float) -> 
     """The highest rate (within 10%) at which p95 stays under the goal, from ``start``."""
     good, bad = 0.0, None
     rate = start
-    for _ in range(6):
+    for _ in range(4):
         result = driver.run([endpoint], rate, seconds)[endpoint.name]
         if result.pct(95) < GOAL_MS and not result.errors:
             good = rate
@@ -551,6 +551,11 @@ def main() -> int:
     parser.add_argument("--conn-max-age", default="")
     parser.add_argument("--pool", action="store_true", help="DB_POOL=on (psycopg's pool).")
     parser.add_argument("--only", default="")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="Only compare server set-ups (worker class, threads, connections) on a mix.",
+    )
     args = parser.parse_args()
 
     _ensure_database(args.reseed)
@@ -588,29 +593,10 @@ def main() -> int:
         if option:
             server_env[name] = option
     env = _env(redis_url, **server_env)
-    log = (ROOT / "data" / "load-gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "-c",
-            "config/gunicorn.py",
-            "config.wsgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
+    server = start_server(env)
     worker = None
     base = ("127.0.0.1", port)
     try:
-        for _ in range(200):
-            try:
-                http.client.HTTPConnection(*base, timeout=1).request("GET", "/accounts/login/")
-                break
-            except OSError:
-                time.sleep(0.1)
         who = sign_in()
         who.token = api_client(base)
         targets = endpoints(who)
@@ -647,6 +633,9 @@ def main() -> int:
             print(f"{e.name:<32} {f.queries:>7} {f.sql_ms:>7.1f} {f.total_ms:>8.1f} {f.size:>9,}")
         connection.close()
 
+        if args.compare:
+            compare(targets, redis_url, args.seconds)
+            return 0
         driver = Driver(base)
         rates = [float(r) for r in args.rates.split(",")]
         print(f"\nopen loop, {args.seconds:g} s per endpoint and rate (ms from the moment due)")
@@ -663,7 +652,7 @@ def main() -> int:
                 f"{max(args.seconds / 2, 2):g} s a step)"
             )
             for e in targets:
-                best = search(driver, e, max(args.seconds / 2, 2), 50)
+                best = search(driver, e, max(args.seconds / 2, 2), 10)
                 print(f"{e.name:<32} {best:>6.0f} req/s", flush=True)
 
         pages = [e for e in targets if e.kind == "page"]
@@ -701,6 +690,79 @@ def main() -> int:
             os.killpg(worker.pid, 9)
             worker.wait()
     return 0
+
+
+def start_server(env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn as production runs it, on ``env``'s GUNICORN_BIND; back once it answers."""
+    log = (ROOT / "data" / "load-gunicorn.log").open("ab")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            "config/gunicorn.py",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    host, port = env["GUNICORN_BIND"].split(":")
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection(host, int(port), timeout=2)
+            conn.request("GET", "/accounts/login/")
+            conn.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
+SETUPS = (
+    ("gthread, 2 workers × 4 threads, CONN_MAX_AGE=60", {}),
+    ("sync, 2 workers", {"GUNICORN_WORKER_CLASS": "sync", "GUNICORN_THREADS": "1"}),
+    ("sync, 4 workers", {"GUNICORN_WORKER_CLASS": "sync", "WEB_CONCURRENCY": "4"}),
+    ("gthread, 2 × 8 threads", {"GUNICORN_THREADS": "8"}),
+    ("gthread, 2 × 4, CONN_MAX_AGE=0", {"CONN_MAX_AGE": "0"}),
+    ("gthread, 2 × 4, psycopg pool", {"DB_POOL": "on"}),
+)
+
+
+def compare(targets: list[Endpoint], redis_url: str, seconds: float) -> None:
+    """The same mix (every page and API list in turn) on each server set-up, one at a time."""
+    print(f"\nserver set-ups: every endpoint in turn, {seconds * 2:g} s a rate")
+    print(HEADER)
+    for label, overrides in SETUPS:
+        port = _free_port()
+        env = _env(redis_url, GUNICORN_BIND=f"127.0.0.1:{port}", **overrides)
+        server = start_server(env)
+        driver = Driver(("127.0.0.1", port))
+        try:
+            for rate in (5, 15):
+                mix = driver.run(targets, rate, seconds * 2)
+                print(line(label, rate, _merged(mix), None), flush=True)
+        finally:
+            driver.stop()
+            os.killpg(server.pid, 15)
+            server.wait(20)
+
+
+def _free_port() -> int:
+    from tests import servers
+
+    return servers.free_port()
+
+
+def _merged(results: dict[str, Result]) -> Result:
+    merged = Result(wall=next(iter(results.values())).wall)
+    for r in results.values():
+        merged.latencies += r.latencies
+        merged.errors += r.errors
+        for k, v in r.statuses.items():
+            merged.statuses[k] = merged.statuses.get(k, 0) + v
+    return merged
 
 
 def goals(
