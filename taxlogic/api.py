@@ -115,6 +115,20 @@ class AvoidOut(serializers.Serializer):
     reason = ReasonOut()
 
 
+def avoid_out(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What ``AvoidOut(items, many=True).data`` gives for stored windows, without building a
+    serializer for every recommendation of a list (a third of the list's time)."""
+    return [
+        {
+            "symbols": [str(symbol) for symbol in item["symbols"]],
+            "accounts": [str(account) for account in item["accounts"]],
+            "through": item["through"],
+            "reason": {key: str(item["reason"][key]) for key in ("code", "text", "rule")},
+        }
+        for item in items
+    ]
+
+
 class FigureOut(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
@@ -230,7 +244,7 @@ class RecommendationOut(serializers.ModelSerializer):
 
     @extend_schema_field(AvoidOut(many=True))
     def get_avoid(self, r: Recommendation) -> list[dict[str, Any]]:
-        return AvoidOut(r.details.get("avoid") or [], many=True).data
+        return avoid_out(r.details.get("avoid") or [])
 
     @extend_schema_field(ReasonOut(many=True))
     def get_notes(self, r: Recommendation) -> list[dict[str, str]]:
@@ -438,7 +452,15 @@ def recommendations_for(user: Any) -> QuerySet[Recommendation]:
 
 
 def plans_for(user: Any) -> QuerySet[ActionPlan]:
-    recommendations = recommendations_for(user).order_by("position")
+    # Not the plan again for each recommendation (its stored result decoded once per row):
+    # the prefetch gives each recommendation the plan it hangs off.
+    recommendations = (
+        scoping.visible(user, Recommendation)
+        .select_related(*(name for name in crm.TASK_SELECT if name != "plan"), "decided_by")
+        .prefetch_related(*crm.TASK_PREFETCH)
+        .annotate(updated=recommendation_updated())
+        .order_by("position")
+    )
     return (
         scoping.visible(user, ActionPlan)
         .select_related("household")
@@ -615,6 +637,15 @@ class ActionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         return super().list(request, *args, **kwargs)
 
 
+def _share_plan_results(recommendations: list[Recommendation]) -> None:
+    """Each plan's stored result (for the account labels) read and decoded once for the page,
+    not once for each of its recommendations."""
+    ids = {r.plan_id for r in recommendations}
+    results = dict(ActionPlan.objects.filter(pk__in=ids).values_list("pk", "result"))
+    for r in recommendations:
+        r.plan.result = results.get(r.plan_id, {})
+
+
 def _expand(request: Request) -> set[str]:
     return {
         part.strip()
@@ -661,8 +692,15 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
             scoping.visible(self.request.user, Recommendation)
             .select_related("plan", "household", "account__owner", "security", "lot")
             .select_related("replacement", "decided_by")
+            .defer("plan__result")
             .annotate(updated=recommendation_updated())
         )
+
+    def paginate_queryset(self, queryset: QuerySet) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if page and not self._expanded():
+            _share_plan_results(page)
+        return page
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action == "dismiss":

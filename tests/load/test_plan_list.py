@@ -82,3 +82,20 @@ def test_the_recommendation_list_leaves_the_task_to_expand_and_the_detail(
     detail = book.api.get(f"/api/v1/recommendations/{rows[0]['id']}/").json()
     assert detail == expanded[0]
     assert len(listed.content) < 200_000
+
+
+def test_the_do_not_buy_windows_read_as_the_serializer_gives_them(
+    make_book: Callable[..., Book],
+) -> None:
+    from taxlogic.api import AvoidOut, avoid_out
+    from taxlogic.models import Recommendation
+
+    make_book(8, lots=30)
+    windows = [
+        d["avoid"]
+        for d in Recommendation.objects.values_list("details", flat=True)
+        if d.get("avoid")
+    ]
+    assert windows
+    for items in windows:
+        assert avoid_out(items) == AvoidOut(items, many=True).data
