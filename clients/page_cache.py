@@ -11,7 +11,8 @@ a page computed from the old data is never stored under the new version. Old ent
 deleted: they expire (``TIMEOUT``) unread.
 
 Only with a shared cache (``REDIS_URL``): the embedded mode's per-process memory cache would
-not see another process's bump, so there the pages compute everything, as before.
+not see another process's bump, so there the pages compute everything, as before. The
+``PAGE_CACHE`` setting overrides (the test suite sets it off).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ _VERSION = "hd:firm-data:{}"
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "REDIS_URL", ""))
+    """``PAGE_CACHE`` (default: on with ``REDIS_URL``). The test suite turns it off: its tests
+    never commit, so no version ever moves there (tests/load turn it on and run the commits)."""
+    return bool(getattr(settings, "PAGE_CACHE", getattr(settings, "REDIS_URL", "")))
 
 
 def version(firm_id: int) -> int:

@@ -34,16 +34,16 @@ def _page(client: Client, path: str = "/") -> tuple[str, int]:
 
 def _afresh(client: Client, settings: Any, path: str = "/") -> str:
     """The page with the cache off: what it must show."""
-    settings.REDIS_URL = ""
+    settings.PAGE_CACHE = False
     try:
         return _page(client, path)[0]
     finally:
-        settings.REDIS_URL = "redis://on"
+        settings.PAGE_CACHE = True
 
 
 @pytest.fixture
 def book(make_book: Callable[..., Book], settings: Any) -> Book:
-    settings.REDIS_URL = settings.REDIS_URL or "redis://on"
+    settings.PAGE_CACHE = True
     cache.clear()  # a test database made afresh reuses firm ids: no entry of an earlier run
     return make_book(4, lots=30)
 
@@ -149,6 +149,7 @@ def test_a_review_changes_the_cached_list(
 
 
 def test_without_a_shared_cache_nothing_is_cached(book: Book, settings: Any) -> None:
+    del settings.PAGE_CACHE
     settings.REDIS_URL = ""
     client = book.signed_in(book.advisor)
     _, first = _page(client)
