@@ -59,7 +59,11 @@ class Household(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["firm", "team", "name"], name="household_scope_idx")]
+        indexes = [
+            models.Index(fields=["firm", "team", "name"], name="household_scope_idx"),
+            # The API's sync order (advisors/pagination.py), per firm.
+            models.Index(fields=["firm", "updated", "public_id"], name="household_sync_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["firm", "external_crm_id"],
@@ -379,6 +383,7 @@ class TaxLot(models.Model):
         indexes = [
             models.Index(fields=["firm", "team"], name="taxlot_scope_idx"),
             models.Index(fields=["account", "security", "acquired"], name="taxlot_account_idx"),
+            models.Index(fields=["firm", "updated", "public_id"], name="taxlot_sync_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -512,6 +517,7 @@ class Transaction(models.Model):
             models.Index(fields=["firm", "team"], name="transaction_scope_idx"),
             models.Index(fields=["account", "trade_date"], name="transaction_account_idx"),
             models.Index(fields=["security", "trade_date"], name="transaction_security_idx"),
+            models.Index(fields=["firm", "recorded_at", "public_id"], name="transaction_sync_idx"),
         ]
         constraints = [
             models.CheckConstraint(

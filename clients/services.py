@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from advisors import scoping
 from advisors.models import Advisor, ApiClient, Firm, Team
-from clients import bounds
+from clients import bounds, page_cache
 from clients.book_rules import PROFILE_AMOUNTS, derive_totals, masked_from_number, profile_checks
 from clients.models import (
     CLOSING_ACTIONS,
@@ -965,6 +965,7 @@ def lots_import(*, actor: Actor, rows: list[LotInput]) -> list[TaxLot]:
         )
     # COPY on PostgreSQL (bulk_create elsewhere): a custodian file sends thousands at once.
     bulk.insert(TaxLot, lots)
+    page_cache.bump(*{lot.firm_id for lot in lots})  # COPY sends no post_save
     return lots
 
 

@@ -20,7 +20,7 @@ from django_htmx.middleware import HtmxDetails
 
 from advisors import scoping
 from advisors.models import Advisor
-from clients import selectors
+from clients import page_cache, selectors
 from clients.forms import HouseholdSearchForm
 from clients.ledger_page import ledger_context
 from clients.models import Account, Household, TaxLot
@@ -126,9 +126,17 @@ def household_list(request: HtmxHttpRequest) -> HttpResponse:
     form = HouseholdSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     year = timezone.localdate().year
+    # The book's figures and the page's rows, cached until the firm's data changes.
+    key, cached = page_cache.get(
+        request.user, "households", query, request.GET.get("sort"), request.GET.get("page"), year
+    )
     # One aggregate query gives the book's figures and the count the paginator needs.
-    book = plan_selectors.book_summary(
-        selectors.households_matching(user=request.user, query=query), tax_year=year
+    book = (
+        cached[0]
+        if cached
+        else plan_selectors.book_summary(
+            selectors.households_matching(user=request.user, query=query), tax_year=year
+        )
     )
     households, sort = plan_selectors.sort_households(
         plan_selectors.with_plan_figures(
@@ -139,6 +147,9 @@ def household_list(request: HtmxHttpRequest) -> HttpResponse:
     paginator = Paginator(households, HOUSEHOLDS_PER_PAGE)
     paginator.count = book.households
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = cached[1] if cached else list(page.object_list)
+    if not cached:
+        page_cache.put(key, (book, page.object_list))
     template = _partial_or_page(request, "clients/household_list.html", "results")
     # Carried into the pager's and the headers' links before "page=N" / "sort=…".
     search = {"q": query} if query else {}

@@ -113,6 +113,14 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("CONN_MAX_AGE", "60"))
     }
+    # The web server's guards (config/gunicorn.py sets them for its processes only): a query
+    # that runs away is cancelled instead of holding a thread, and DB_POOL shares connections.
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    if os.environ.get("DB_STATEMENT_TIMEOUT_MS"):
+        _db_options["options"] = f"-c statement_timeout={envint('DB_STATEMENT_TIMEOUT_MS', '0')}"
+    if envbool("DB_POOL", "false"):
+        _db_options["pool"] = {"min_size": 1, "max_size": envint("DB_POOL_MAX_SIZE", "4")}
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -17,7 +17,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -114,6 +114,20 @@ class AvoidOut(serializers.Serializer):
     accounts = serializers.ListField(child=serializers.UUIDField(), help_text="Account ids.")
     through = serializers.DateField()
     reason = ReasonOut()
+
+
+def avoid_out(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What ``AvoidOut(items, many=True).data`` gives for stored windows, without building a
+    serializer for every recommendation of a list (a third of the list's time)."""
+    return [
+        {
+            "symbols": [str(symbol) for symbol in item["symbols"]],
+            "accounts": [str(account) for account in item["accounts"]],
+            "through": item["through"],
+            "reason": {key: str(item["reason"][key]) for key in ("code", "text", "rule")},
+        }
+        for item in items
+    ]
 
 
 class FigureOut(serializers.Serializer):
@@ -238,7 +252,7 @@ class RecommendationOut(serializers.ModelSerializer):
 
     @extend_schema_field(AvoidOut(many=True))
     def get_avoid(self, r: Recommendation) -> list[dict[str, Any]]:
-        return AvoidOut(r.details.get("avoid") or [], many=True).data
+        return avoid_out(r.details.get("avoid") or [])
 
     @extend_schema_field(ReasonOut(many=True))
     def get_notes(self, r: Recommendation) -> list[dict[str, str]]:
@@ -247,6 +261,15 @@ class RecommendationOut(serializers.ModelSerializer):
     @extend_schema_field(CrmTaskOut)
     def get_task(self, r: Recommendation) -> dict[str, Any]:
         return CrmTaskOut(crm.recommendation_task(r)).data
+
+
+class RecommendationSummaryOut(RecommendationOut):
+    """A recommendation in a list: everything but its CRM task (the detail, or the list's
+    ``?expand=task``, gives it)."""
+
+    class Meta(RecommendationOut.Meta):
+        fields = [f for f in RecommendationOut.Meta.fields if f != "task"]
+        read_only_fields = fields
 
 
 class PlanOut(serializers.ModelSerializer):
@@ -263,6 +286,9 @@ class PlanOut(serializers.ModelSerializer):
     do_not_buy = AvoidOut(source="result.do_not_buy", many=True, read_only=True)
     updated = serializers.DateTimeField(read_only=True)
     recommendations = RecommendationOut(many=True, read_only=True)
+    recommendation_count = serializers.SerializerMethodField(
+        help_text="How many recommendations the plan has."
+    )
 
     class Meta:
         model = ActionPlan
@@ -288,13 +314,33 @@ class PlanOut(serializers.ModelSerializer):
             "do_not_buy",
             "created",
             "updated",
+            "recommendation_count",
             "recommendations",
         ]
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_recommendation_count(self, plan: ActionPlan) -> int:
+        counted = getattr(plan, "recommendation_count", None)  # the list's annotation
+        return counted if counted is not None else len(plan.recommendations.all())
+
     @extend_schema_field(OpenApiTypes.URI)
     def get_link(self, plan: ActionPlan) -> str:
         return crm.plan_link(plan, plan.household)
+
+
+SUMMARY_LEFT_OUT = frozenset({"figures", "warnings", "notes", "do_not_buy", "recommendations"})
+
+
+class PlanSummaryOut(PlanOut):
+    """A plan in a list: its totals and how many recommendations it has. The detail, or the
+    list's ``?expand=recommendations``, gives the rest: every recommendation with its reason
+    and CRM task, the figures, warnings, notes and do-not-buy windows (about 45 KB a plan of
+    the benchmark's firm against 0.8 KB)."""
+
+    class Meta(PlanOut.Meta):
+        fields = [f for f in PlanOut.Meta.fields if f not in SUMMARY_LEFT_OUT]
+        read_only_fields = fields
 
 
 class ReviewOut(serializers.ModelSerializer):
@@ -414,12 +460,37 @@ def recommendations_for(user: Any) -> QuerySet[Recommendation]:
 
 
 def plans_for(user: Any) -> QuerySet[ActionPlan]:
-    recommendations = recommendations_for(user).order_by("position")
+    # Not the plan again for each recommendation (its stored result decoded once per row):
+    # the prefetch gives each recommendation the plan it hangs off.
+    recommendations = (
+        scoping.visible(user, Recommendation)
+        .select_related(*(name for name in crm.TASK_SELECT if name != "plan"), "decided_by")
+        .prefetch_related(*crm.TASK_PREFETCH)
+        .annotate(updated=recommendation_updated())
+        .order_by("position")
+    )
     return (
         scoping.visible(user, ActionPlan)
         .select_related("household")
         .prefetch_related(Prefetch("recommendations", queryset=recommendations))
         .annotate(updated=plan_updated())
+    )
+
+
+def plan_summaries_for(user: Any) -> QuerySet[ActionPlan]:
+    """Plans without their recommendations' rows: a count instead (a list's default)."""
+    count = (
+        Recommendation.objects.filter(plan=OuterRef("pk"))
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        scoping.visible(user, ActionPlan)
+        .select_related("household")
+        .defer("result")
+        .annotate(updated=plan_updated(), recommendation_count=Coalesce(Subquery(count), 0))
     )
 
 
@@ -485,6 +556,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     serializer_class = ReviewOut
     filterset_class = ReviewFilter
+    narrow_pages = True  # "updated" is computed: page on the ids first (advisors/pagination.py)
 
     def get_queryset(self) -> QuerySet[Review]:
         return reviews_for(self.request.user)
@@ -556,7 +628,6 @@ class PlanQuery(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List action plans (current and superseded)"),
     retrieve=extend_schema(summary="One action plan"),
 )
 class ActionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -565,9 +636,56 @@ class ActionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     serializer_class = PlanOut
     filterset_class = ActionPlanFilter
+    narrow_pages = True  # "updated" is computed: page on the ids first (advisors/pagination.py)
+
+    def _expanded(self) -> bool:
+        return self.action != "list" or "recommendations" in _expand(self.request)
 
     def get_queryset(self) -> QuerySet[ActionPlan]:
-        return plans_for(self.request.user)
+        if self._expanded():
+            return plans_for(self.request.user)
+        return plan_summaries_for(self.request.user)
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return PlanOut if self._expanded() else PlanSummaryOut
+
+    @extend_schema(
+        summary="List action plans (current and superseded)",
+        description=(
+            "Each plan's totals and `recommendation_count`; `?expand=recommendations` adds "
+            "every recommendation with its CRM task, as the detail does."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "expand",
+                str,
+                OpenApiParameter.QUERY,
+                enum=["recommendations"],
+                description="`recommendations`: embed the recommendations (a larger answer).",
+            )
+        ],
+        responses={200: PlanSummaryOut(many=True)},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+
+def _share_plan_results(recommendations: list[Recommendation]) -> None:
+    """Each plan's stored result (for the account labels) read and decoded once for the page,
+    not once for each of its recommendations."""
+    ids = {r.plan_id for r in recommendations}
+    results = dict(ActionPlan.objects.filter(pk__in=ids).values_list("pk", "result"))
+    for r in recommendations:
+        r.plan.result = results.get(r.plan_id, {})
+
+
+def _expand(request: Request) -> set[str]:
+    return {
+        part.strip()
+        for value in request.query_params.getlist("expand")
+        for part in value.split(",")
+        if part.strip()
+    }
 
 
 _CONFLICT = OpenApiResponse(
@@ -586,7 +704,6 @@ def _decide_schema(summary: str, request: type[serializers.Serializer]) -> Any:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List recommendations"),
     retrieve=extend_schema(summary="One recommendation, with its CRM task"),
 )
 class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -595,17 +712,55 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
 
     serializer_class = RecommendationOut
     filterset_class = RecommendationFilter
+    narrow_pages = True  # "updated" is computed: page on the ids first (advisors/pagination.py)
     required_scopes = dict.fromkeys(DECISIONS, REVIEWS_SCOPE)
 
+    def _expanded(self) -> bool:
+        return self.action != "list" or "task" in _expand(self.request)
+
     def get_queryset(self) -> QuerySet[Recommendation]:
-        return recommendations_for(self.request.user)
+        if self._expanded():
+            return recommendations_for(self.request.user)
+        return (
+            scoping.visible(self.request.user, Recommendation)
+            .select_related("plan", "household", "account__owner", "security", "lot")
+            .select_related("replacement", "decided_by")
+            .defer("plan__result")
+            .annotate(updated=recommendation_updated())
+        )
+
+    def paginate_queryset(self, queryset: QuerySet) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if page and not self._expanded():
+            _share_plan_results(page)
+        return page
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action == "dismiss":
             return DismissIn
         if self.action in DECISIONS:
             return DecisionIn
-        return super().get_serializer_class()
+        return super().get_serializer_class() if self._expanded() else RecommendationSummaryOut
+
+    @extend_schema(
+        summary="List recommendations",
+        description=(
+            "Each recommendation with its reason and figures; `?expand=task` adds its CRM "
+            "`task`, as the detail and the household's `action-plan/` do."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "expand",
+                str,
+                OpenApiParameter.QUERY,
+                enum=["task"],
+                description="`task`: add each recommendation's CRM task (a larger answer).",
+            )
+        ],
+        responses={200: RecommendationSummaryOut(many=True)},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     def _decide(self, request: Request, decision: str) -> Response:
         recommendation = self.get_writable_object()

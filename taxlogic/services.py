@@ -42,6 +42,7 @@ from django.utils import timezone
 from advisors import scoping
 from advisors.models import Advisor, ApiClient, Firm, WebhookEndpoint, WebhookEvent
 from advisors.webhooks import webhooks_emit
+from clients import page_cache
 from clients.ledger import carryforward_roll, carryforward_snapshot, ledger_in
 from clients.models import (
     Account,
@@ -738,6 +739,8 @@ def households_review(
         }
         events.append((review.firm_id, WebhookEvent.REVIEW_FAILED, payload))
     _emit_all(events)
+    if new or failed or reused:  # plans and reviews were written in bulk, without signals
+        page_cache.bump(*{h.firm_id for h in locked.values()})
     return out
 
 

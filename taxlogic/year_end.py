@@ -839,5 +839,22 @@ def changed_rows(*, user: User, limit: int = 200) -> QuerySet[YearEndHousehold]:
         scoping.visible(user, YearEndHousehold)
         .filter(change__in=(PlanChange.CHANGED, PlanChange.NEW))
         .select_related("run", "household", "review__plan")
+        # What the page shows: never the reviews' inputs nor the plans' results (stored JSON,
+        # tens of KB a household to decompress and parse).
+        .only(*CHANGED_ROW_FIELDS)
         .order_by("-run__created", "household__name", "household_id")[:limit]
     )
+
+
+CHANGED_ROW_FIELDS = (
+    "change",
+    "finished",
+    "run__public_id",
+    "run__tax_year",
+    "run__as_of",
+    "run__created",
+    "household__public_id",
+    "household__name",
+    "review__plan__public_id",
+    "review__plan__tax_saved",
+)

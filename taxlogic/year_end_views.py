@@ -15,6 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -45,6 +47,34 @@ def _start_form(request: HtmxHttpRequest, data: object = None) -> YearEndStartFo
     )
 
 
+def _changes(user: object) -> list[dict[str, object]]:
+    """The changed-plan rows as the page prints them: plain values (up to 200 rows, so no
+    model instances, no per-row ``{% url %}`` or date filter; docs-notes/load.md)."""
+    placeholder = UUID(int=0)
+    plan_url = reverse("taxlogic:plan", args=[placeholder])
+    labels = dict(PlanChange.choices)
+    rows = year_end.changed_rows(user=user).values_list(
+        "household__public_id",
+        "household__name",
+        "run__tax_year",
+        "run__as_of",
+        "finished",
+        "change",
+        "review__plan__tax_saved",
+    )
+    return [
+        {
+            "url": plan_url.replace(str(placeholder), str(household)),
+            "name": name,
+            "run": f"{tax_year}, as of {as_of:%Y-%m-%d}"
+            + (f" ({timezone.localtime(finished):%Y-%m-%d})" if finished else ""),
+            "change": labels.get(change, change),
+            "tax_saved": tax_saved,
+        }
+        for household, name, tax_year, as_of, finished, change, tax_saved in rows
+    ]
+
+
 @login_required
 @require_GET
 def year_end_runs(request: HtmxHttpRequest) -> HttpResponse:
@@ -53,7 +83,7 @@ def year_end_runs(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "runs": [year_end.run_progress(run) for run in runs],
         "form": _start_form(request),
-        "changes": year_end.changed_rows(user=request.user),
+        "changes": _changes(request.user),
     }
     return render(request, "taxlogic/year_end_runs.html", context)
 
@@ -69,7 +99,7 @@ def year_end_start(request: HtmxHttpRequest) -> HttpResponse:
         context = {
             "runs": [year_end.run_progress(run) for run in runs],
             "form": form,
-            "changes": year_end.changed_rows(user=request.user),
+            "changes": _changes(request.user),
         }
         return render(request, "taxlogic/year_end_runs.html", context, status=422)
     run, created = year_end.year_end_request(

@@ -223,14 +223,14 @@ def seed_firm(
                 team = advisor.team_id if advisor.team_id else "\\N"
                 yield (
                     f"{hid}\t{next(uuid_iter)}\t{slug} household {h + 1:05d}\t\t{now}\t{now}\t"
-                    f"{firm.pk}\t{advisor.pk}\t{team}\n"
+                    f"{firm.pk}\t{advisor.pk}\t{team}\t\n"
                 )
 
         _copy(
             cursor,
             "clients_household",
             "id, public_id, name, external_crm_id, created, updated, firm_id, "
-            "primary_advisor_id, team_id",
+            "primary_advisor_id, team_id, notes",
             household_rows(),
         )
 
@@ -239,18 +239,18 @@ def seed_firm(
             for h, (hid, _, spouse) in enumerate(plan):
                 yield (
                     f"{person0 + 2 * h}\t{next(uuid_iter)}\ttaxpayer\tTaxpayer {h + 1}\t"
-                    f"1965-04-0{1 + h % 9}\t{hid}\t{now}\n"
+                    f"1965-04-0{1 + h % 9}\t{hid}\t{now}\tf\n"
                 )
                 if spouse:
                     yield (
                         f"{person0 + 2 * h + 1}\t{next(uuid_iter)}\tspouse\tSpouse {h + 1}\t"
-                        f"\\N\t{hid}\t{now}\n"
+                        f"\\N\t{hid}\t{now}\tf\n"
                     )
 
         _copy(
             cursor,
             "clients_person",
-            "id, public_id, role, name, date_of_birth, household_id, updated",
+            "id, public_id, role, name, date_of_birth, household_id, updated, blind",
             people_rows(),
         )
 
@@ -262,14 +262,15 @@ def seed_firm(
                     masked = f"••••{(h * 2 + k) % 10000:04d}"
                     yield (
                         f"{account0 + 2 * h + k}\t{next(uuid_iter)}\tSchwab\t{masked}\t"
-                        f"{kind.value}\t{treatment_of(kind).value}\t{hid}\t{owner}\t{now}\n"
+                        f"{kind.value}\t{treatment_of(kind).value}\t{hid}\t{owner}\t{now}\t"
+                        "\tfifo\tf\tf\n"
                     )
 
         _copy(
             cursor,
             "clients_account",
             "id, public_id, custodian, masked_number, type, treatment, household_id, owner_id, "
-            "updated",
+            "updated, account_number, relief_method, average_basis, held_away",
             account_rows(),
         )
 
@@ -283,7 +284,7 @@ def seed_firm(
                 carry = (h * 104_729) % 9 * 1_000
                 yield (
                     f"{pid}\t{next(uuid_iter)}\t{tax_year}\t{status}\t{income}.00\t"
-                    f"{(h * 31) % 20_000}.00\t{carry}.00\t0.00\t{hid}\t{now}\n"
+                    f"{(h * 31) % 20_000}.00\t{carry}.00\t0.00\t{hid}\t{now}\t0.5\t\n"
                 )
                 pid += 1
 
@@ -292,7 +293,7 @@ def seed_firm(
             "clients_taxprofile",
             "id, public_id, tax_year, filing_status, expected_ordinary_income, "
             "investment_income, carryforward_short_term, carryforward_long_term, household_id, "
-            "updated",
+            "updated, joint_taxpayer_share, notes",
             profile_rows(),
         )
 
@@ -309,7 +310,8 @@ def seed_firm(
                 "clients_taxlot",
                 "id, public_id, external_id, original_quantity, quantity, cost_basis, acquired, "
                 "how_acquired, gift_date, gift_value, holding_period_start, "
-                "wash_sale_adjustment, account_id, firm_id, security_id, team_id, updated",
+                "wash_sale_adjustment, account_id, firm_id, security_id, team_id, updated, "
+                "broker_wash_applied",
                 iter(lot_lines),
             )
             result.transactions += _copy(
@@ -363,7 +365,7 @@ def seed_firm(
                     f"{lot_id}\t{next(lot_uuids)}\t\t{quantity}\t{open_quantity}\t"
                     f"{open_basis:.2f}\t{acquired.isoformat()}\tpurchase\t\\N\t\\N\t"
                     f"{acquired.isoformat()}\t0.00\t{account}\t{firm.pk}\t{security.pk}\t"
-                    f"{team}\t{now}\n"
+                    f"{team}\t{now}\tf\n"
                 )
                 if recent:
                     tx_lines.append(

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('advisors', '0003_secauth_sessions_events'),
-        ('advisors', '0003_secrecords_webhook_url'),
+        ("advisors", "0003_secauth_sessions_events"),
+        ("advisors", "0003_secrecords_webhook_url"),
     ]
 
-    operations = [
-    ]
+    operations = []

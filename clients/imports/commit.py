@@ -18,8 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from advisors.models import Advisor
-from clients import services
+from advisors.models import Advisor, Firm
+from clients import page_cache, services
 from clients.imports import lots, transactions
 from clients.imports.models import (
     BatchStatus,
@@ -87,6 +87,12 @@ def batch_commit(*, batch_id: int, actor: Any) -> ImportBatch:
             batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
             _check(batch)
             created, changed = _write(batch, actor)
+            # Imports write in bulk (no post_save): the cached household lists go by hand. Prices
+            # are every firm's reference data.
+            if batch.kind == ImportKind.PRICES:
+                page_cache.bump(*Firm.objects.values_list("id", flat=True))
+            else:
+                page_cache.bump(batch.firm_id)
             batch.status = BatchStatus.COMMITTED
             batch.created_count, batch.changed_count = created, changed
             batch.committed = timezone.now()

@@ -4,12 +4,10 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0004_bookrecords_ledger_and_list_versions'),
-        ('clients', '0004_imports_batches'),
-        ('clients', '0004_secrecords_bounds_audit_access'),
+        ("clients", "0004_bookrecords_ledger_and_list_versions"),
+        ("clients", "0004_imports_batches"),
+        ("clients", "0004_secrecords_bounds_audit_access"),
     ]
 
-    operations = [
-    ]
+    operations = []

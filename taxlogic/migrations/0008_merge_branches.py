@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('taxlogic', '0006_secrecords_audit_records'),
-        ('taxlogic', '0007_merge_bookrecords_afterplan'),
+        ("taxlogic", "0006_secrecords_audit_records"),
+        ("taxlogic", "0007_merge_bookrecords_afterplan"),
     ]
 
-    operations = [
-    ]
+    operations = []

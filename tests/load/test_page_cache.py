@@ -1,0 +1,158 @@
+"""The household list's cache (clients/page_cache.py): a second request is served from it, and a
+decision, an import and a review each change what the cached page shows, exactly as the page
+computed afresh shows it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from advisors.models import Role
+from clients import page_cache
+from clients.models import Account, Household, Security
+from taxlogic import services
+from taxlogic.models import ActionPlan, Decision, Recommendation, RecommendationStatus
+from tests.load.conftest import Book, _api_client
+
+TOKEN = re.compile(r"[A-Za-z0-9]{64}")  # the CSRF token differs on every render
+
+
+def _page(client: Client, path: str = "/") -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return TOKEN.sub("csrf", response.content.decode()), len(queries)
+
+
+def _afresh(client: Client, settings: Any, path: str = "/") -> str:
+    """The page with the cache off: what it must show."""
+    settings.PAGE_CACHE = False
+    try:
+        return _page(client, path)[0]
+    finally:
+        settings.PAGE_CACHE = True
+
+
+@pytest.fixture
+def book(make_book: Callable[..., Book], settings: Any) -> Book:
+    settings.PAGE_CACHE = True
+    cache.clear()  # a test database made afresh reuses firm ids: no entry of an earlier run
+    return make_book(4, lots=30)
+
+
+def test_the_second_request_is_served_from_the_cache(book: Book, settings: Any) -> None:
+    client = book.signed_in(book.advisor)
+    first, first_queries = _page(client)
+    again, again_queries = _page(client)
+    assert again == first == _afresh(client, settings)
+    assert again_queries <= first_queries - 3  # no book aggregate, no rows, no people
+    # Each user has their own entry (their own scope): the firm admin's is not the advisor's.
+    admin = book.signed_in(book.admin)
+    _, admin_queries = _page(admin)
+    assert admin_queries >= first_queries - 1  # computed, not the advisor's entry
+
+
+def test_a_decision_changes_the_cached_list(
+    book: Book, settings: Any, django_capture_on_commit_callbacks: Callable
+) -> None:
+    client = book.signed_in(book.advisor)
+    before, _ = _page(client)
+    plan = ActionPlan.objects.filter(firm=book.firm, is_current=True).exclude(recommendations=None)[
+        0
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        for r in Recommendation.objects.filter(plan=plan, status=RecommendationStatus.OPEN):
+            services.recommendation_decide(
+                recommendation=r, user=book.advisor, decision=Decision.DISMISS, reason="No."
+            )
+    plan.refresh_from_db()
+    after, _ = _page(client)
+    assert after != before
+    assert after == _afresh(client, settings)
+    assert plan.get_status_display() in after
+
+
+def test_an_import_changes_the_cached_list(
+    book: Book, settings: Any, django_capture_on_commit_callbacks: Callable
+) -> None:
+    client = book.signed_in(book.advisor)
+    before, _ = _page(client)
+    api = _api_client(book.firm, book.admin, scopes=["read", "write"])
+    # A CRM's import of a household: it is on the list at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.put(
+            "/api/v1/households/by-ref/redtail/77/",
+            {"name": "Aardvark Family", "primary_advisor": str(book.advisor.public_id)},
+            content_type="application/json",
+        )
+    assert answer.status_code == 201, answer.content
+    after, _ = _page(client)
+    assert "Aardvark Family" in after and "Aardvark Family" not in before
+    assert after == _afresh(client, settings)
+    # An import of lots (a bulk write, no signals) moves the firm's data version too.
+    version = page_cache.version(book.firm.pk)
+    account = Account.objects.filter(household=book.households[0]).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post(
+            "/api/v1/lots/import/",
+            {"lots": [_lot(account, "L-1"), _lot(account, "L-2")]},
+            content_type="application/json",
+        )
+    assert answer.status_code == 201, answer.content
+    assert page_cache.version(book.firm.pk) > version
+
+
+def _lot(account: Account, external_id: str) -> dict[str, str]:
+    symbol = Security.objects.filter(symbol__startswith="YS").order_by("symbol")[0].symbol
+    return {
+        "account": str(account.public_id),
+        "security": symbol,
+        "external_id": external_id,
+        "quantity": "100",
+        "cost_basis": "990000.00",  # far above its price: a large loss to harvest
+        "acquired": "2020-01-02",
+    }
+
+
+def test_a_review_changes_the_cached_list(
+    book: Book, settings: Any, django_capture_on_commit_callbacks: Callable
+) -> None:
+    client = book.signed_in(book.advisor)
+    household: Household = book.households[0]
+    account = Account.objects.filter(household=household, type="taxable_individual").first()
+    api = _api_client(book.firm, book.admin, scopes=["read", "write"])
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post(
+            "/api/v1/lots/import/",
+            {"lots": [_lot(account, "BIG-1")]},
+            content_type="application/json",
+        )
+    assert answer.status_code == 201, answer.content
+    before, _ = _page(client)
+    old = ActionPlan.objects.get(household=household, is_current=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(f"/plans/households/{household.public_id}/reviews/")
+    assert answer.status_code in (200, 302)
+    new = ActionPlan.objects.get(household=household, is_current=True)
+    assert new.pk != old.pk and new.harvest_loss > old.harvest_loss + Decimal("100000")
+    after, _ = _page(client)
+    assert after != before
+    assert after == _afresh(client, settings)
+
+
+def test_without_a_shared_cache_nothing_is_cached(book: Book, settings: Any) -> None:
+    del settings.PAGE_CACHE
+    settings.REDIS_URL = ""
+    client = book.signed_in(book.advisor)
+    _, first = _page(client)
+    _, again = _page(client)
+    assert again == first
+    assert book.advisor.role == Role.ADVISOR
