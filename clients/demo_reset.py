@@ -9,9 +9,14 @@ at a household (PROTECT) stops the reset and rolls it all back.
 
 from __future__ import annotations
 
+import contextlib
+
+import pgtrigger
+from django.db import connection
 from django.db.models import QuerySet
 
 from advisors.models import Firm
+from clients.imports.models import ImportRow
 from clients.models import (
     Account,
     CarryforwardEntry,
@@ -25,11 +30,28 @@ from clients.models import (
 from clients.replacements import _entries, replacement_list_start
 from taxlogic.models import (
     ActionPlan,
+    PlannedRealization,
     Recommendation,
     RecommendationDecision,
     Review,
+    WashAlert,
+    WashWatch,
     YearEndHousehold,
 )
+
+# Plans, recommendations and the decision log are never deleted (taxlogic/history.py): the demo
+# reset is the one place that removes them, for demo households only, inside its transaction.
+_PLAN_GUARDS = (
+    "taxlogic.ActionPlan:plan_never_deleted",
+    "taxlogic.Recommendation:recommendation_never_deleted",
+    "taxlogic.RecommendationDecision:decision_log_append_only",
+)
+
+
+def _guards_lifted() -> contextlib.AbstractContextManager[object]:
+    if connection.vendor != "postgresql":  # no triggers elsewhere (the embedded demo)
+        return contextlib.nullcontext()
+    return pgtrigger.ignore(*_PLAN_GUARDS)
 
 
 def _delete_transactions(trades: QuerySet[Transaction]) -> None:
@@ -48,11 +70,16 @@ def demo_households_reset(households: QuerySet[Household]) -> int:
     ids = list(households.values_list("pk", flat=True))
     if not ids:
         return 0
-    RecommendationDecision.objects.filter(household_id__in=ids).delete()
-    YearEndHousehold.objects.filter(household_id__in=ids).delete()
-    Review.objects.filter(household_id__in=ids).delete()
-    Recommendation.objects.filter(household_id__in=ids).delete()
-    ActionPlan.objects.filter(household_id__in=ids).delete()
+    WashAlert.objects.filter(household_id__in=ids).delete()
+    WashWatch.objects.filter(household_id__in=ids).delete()
+    PlannedRealization.objects.filter(household_id__in=ids).delete()
+    ImportRow.objects.filter(lot__account__household_id__in=ids).update(lot=None)
+    with _guards_lifted():
+        RecommendationDecision.objects.filter(household_id__in=ids).delete()
+        YearEndHousehold.objects.filter(household_id__in=ids).delete()
+        Review.objects.filter(household_id__in=ids).delete()
+        Recommendation.objects.filter(household_id__in=ids).delete()
+        ActionPlan.objects.filter(household_id__in=ids).delete()
     CarryforwardEntry.objects.filter(household_id__in=ids).delete()
     _delete_transactions(Transaction.objects.filter(account__household_id__in=ids))
     TaxLot.objects.filter(account__household_id__in=ids).delete()

@@ -28,6 +28,13 @@ RECOMMENDATION_MUTABLE = (
     "decided_by_client",
     "decided_at",
     "decision_reason",
+    # The workflow after the plan (taxlogic/decisions.py, taxlogic/trades.py): the first of two
+    # approvals, the recorded sale that carried the trade out, what it realized and credited.
+    "first_approved_by",
+    "sale",
+    "fill",
+    "realized_loss",
+    "credited_tax_saved",
 )
 
 
