@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from advisors.models import Advisor, Team
+from clients import bounds
 from clients.models import (
     ACCOUNT_TYPE_CHOICES,
     SYSTEM_RE,
@@ -40,6 +41,7 @@ def _money(label: str, *, help_text: str = "", required: bool = False) -> forms.
         decimal_places=2,
         required=required,
         help_text=help_text,
+        validators=bounds.MONEY_VALIDATORS,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
 
@@ -51,6 +53,7 @@ def _quantity(label: str, *, required: bool = False, help_text: str = "") -> for
         decimal_places=6,
         required=required,
         help_text=help_text,
+        validators=bounds.QUANTITY_VALIDATORS,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
 
@@ -123,10 +126,14 @@ class PersonBookForm(forms.Form):
     role = forms.ChoiceField(choices=PersonRole.choices)
     name = forms.CharField(max_length=200)
     date_of_birth = forms.DateField(
-        required=False, widget=DateInput(), help_text="Age 65 or more adds to the deduction."
+        validators=bounds.DATE_VALIDATORS,
+        required=False,
+        widget=DateInput(),
+        help_text="Age 65 or more adds to the deduction.",
     )
     blind = forms.BooleanField(required=False, help_text="Adds to the standard deduction.")
     date_of_death = forms.DateField(
+        validators=bounds.DATE_VALIDATORS,
         required=False,
         widget=DateInput(),
         help_text="The person's loss carryforward ends with the final return.",
@@ -146,8 +153,8 @@ class AccountBookForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
         help_text="The full number: stored, shown everywhere as its last four digits.",
     )
-    opened = forms.DateField(required=False, widget=DateInput())
-    closed = forms.DateField(required=False, widget=DateInput())
+    opened = forms.DateField(validators=bounds.DATE_VALIDATORS, required=False, widget=DateInput())
+    closed = forms.DateField(validators=bounds.DATE_VALIDATORS, required=False, widget=DateInput())
     relief_method = forms.ChoiceField(
         label="Lot relief",
         choices=ReliefMethod.choices,
@@ -317,12 +324,15 @@ class TransactionBookForm(forms.Form):
         required=False,
         help_text="A sale's security is its lot's.",
     )
-    trade_date = forms.DateField(label="Date", widget=DateInput())
+    trade_date = forms.DateField(
+        validators=bounds.DATE_VALIDATORS, label="Date", widget=DateInput()
+    )
     quantity = _quantity("Shares", help_text="For a sale of one lot; several: below.")
     price = forms.DecimalField(
         label="Price per share",
         max_digits=18,
         decimal_places=6,
+        validators=bounds.PRICE_VALIDATORS,
         required=False,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
@@ -339,6 +349,7 @@ class TransactionBookForm(forms.Form):
         help_text="A sale or transfer out of one lot.",
     )
     acquired = forms.DateField(
+        validators=bounds.DATE_VALIDATORS,
         label="First acquired on",
         required=False,
         widget=DateInput(),
@@ -350,7 +361,12 @@ class TransactionBookForm(forms.Form):
         help_text="Transfer in: the original basis; gift: the donor's; inheritance: the "
         "value at the date of death.",
     )
-    gift_date = forms.DateField(label="Date of the gift", required=False, widget=DateInput())
+    gift_date = forms.DateField(
+        validators=bounds.DATE_VALIDATORS,
+        label="Date of the gift",
+        required=False,
+        widget=DateInput(),
+    )
     gift_value = _money("Value at the gift", help_text="Market value on the day it was given.")
     ratio = forms.DecimalField(
         label="Split ratio",
@@ -391,6 +407,7 @@ class TransactionBookForm(forms.Form):
 
 class ReversalForm(forms.Form):
     trade_date = forms.DateField(
+        validators=bounds.DATE_VALIDATORS,
         label="Date of the correction",
         widget=DateInput(),
         help_text="The original stays in the history, with this reversal beside it.",
@@ -405,9 +422,14 @@ class LotBookForm(forms.Form):
     )
     quantity = _quantity("Shares held", required=True)
     cost_basis = _money("Cost basis", required=True)
-    acquired = forms.DateField(widget=DateInput())
+    acquired = forms.DateField(validators=bounds.DATE_VALIDATORS, widget=DateInput())
     how_acquired = forms.ChoiceField(choices=AcquiredHow.choices, initial=AcquiredHow.PURCHASE)
-    gift_date = forms.DateField(label="Date of the gift", required=False, widget=DateInput())
+    gift_date = forms.DateField(
+        validators=bounds.DATE_VALIDATORS,
+        label="Date of the gift",
+        required=False,
+        widget=DateInput(),
+    )
     gift_value = _money("Value at the gift")
     wash_sale_adjustment = _money(
         "Wash-sale adjustment reported", help_text="As on the custodian's statement, if any."

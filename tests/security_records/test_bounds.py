@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clients import bounds, services
-from clients.forms import TransactionForm
+from clients.book_forms import TransactionBookForm
 from clients.models import Action, Person, TaxLot, TaxProfile, Transaction
 from taxlogic.forms import HarvestSettingsForm
 
@@ -221,7 +221,7 @@ def test_model_validation_holds_the_same_bounds(households: dict) -> None:
 
 def test_forms_hold_the_same_bounds(households: dict) -> None:
     lot = households["advisor"].accounts.get().lots.get()
-    form = TransactionForm(
+    form = TransactionBookForm(
         {
             "action": Action.BUY,
             "security": str(lot.security.public_id),
