@@ -20,8 +20,10 @@ from pathlib import Path
 
 COMPILED = (
     "accounts",
+    "amt",
     "carryforward",
     "cases",
+    "deductions",
     "harvest",
     "lots",
     "reasons",

@@ -16,6 +16,7 @@ from typing import Any
 
 from .accounts import AccountType, parse_account_type
 from .carryforward import ScheduleD, schedule_d
+from .deductions import ReturnFacts
 from .harvest import opportunities
 from .lots import (
     ZERO,
@@ -27,10 +28,11 @@ from .lots import (
     OpenLot,
     Trade,
     quantity_text,
+    split_cumulative,
     to_cents,
 )
-from .tax import federal_tax
-from .tax_tables import UnknownTaxYear, parse_filing_status, standard_deduction, tax_year_table
+from .tax import federal_tax, taxable_before_capital
+from .tax_tables import UnknownTaxYear, capital_loss_limit, parse_filing_status, tax_year_table
 from .wash_sales import (
     HOUSEHOLD,
     EngineError,
@@ -49,6 +51,82 @@ from .wash_sales import (
 
 # Bounds that keep every amount well inside Decimal's 28 significant digits.
 MAX_MONEY = Decimal("1e15")
+# Dates anywhere in a case, like ``tax_year`` (shared/cases/README.md, version 2).
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2200, 12, 31)
+
+# The keys each object of the case format may hold (README "Input" and "Additions for the whole
+# return"); any other key is an error naming it, so a misspelt field never silently changes a
+# result. Keys starting with "_" are comments.
+_KEYS: dict[str, frozenset[str]] = {
+    "case": frozenset(
+        {
+            "tax_year",
+            "filing_status",
+            "as_of",
+            "people",
+            "accounts",
+            "securities",
+            "lots",
+            "transactions",
+            "prices",
+            "income",
+            "deductions",
+            "carryforward_in",
+            "policy",
+        }
+    ),
+    "people": frozenset({"id", "role", "born", "blind"}),
+    "accounts": frozenset({"id", "type", "owner", "average_basis"}),
+    "securities": frozenset({"symbol", "kind", "tracks", "same_as", "underlying"}),
+    "lots": frozenset(
+        {
+            "id",
+            "account",
+            "symbol",
+            "quantity",
+            "basis",
+            "acquired",
+            "how",
+            "gift_date",
+            "value_at_gift",
+        }
+    ),
+    "transactions": frozenset(
+        {"id", "account", "date", "action", "symbol", "quantity", "amount", "lots", "ratio"}
+    ),
+    "request": frozenset({"lot", "quantity"}),
+    # income.other_short_term_gains / other_long_term_gains (extensions of this project, for
+    # the planner): gains or losses expected outside the case's accounts this year, Schedule D
+    # lines 5 and 12 (signed).
+    "income": frozenset(
+        {
+            "ordinary",
+            "investment",
+            "wages",
+            "other_ordinary",
+            "interest",
+            "ordinary_dividends",
+            "qualified_dividends",
+            "capital_gain_distributions",
+            "other_short_term_gains",
+            "other_long_term_gains",
+        }
+    ),
+    "deductions": frozenset({"state_local_taxes", "other_itemized"}),
+    "carryforward_in": frozenset({"short_term", "long_term", "by_person"}),
+    "carryforward": frozenset({"short_term", "long_term"}),
+}
+
+
+def _check_keys(obj: Mapping[str, Any], kind: str, path: str) -> None:
+    known = _KEYS[kind]
+    for key in obj:
+        if key not in known and not (isinstance(key, str) and key.startswith("_")):
+            where = f"{path}.{key}" if path else str(key)
+            raise CaseError(where, f"unknown field (known: {', '.join(sorted(known))})")
+
+
 MAX_QUANTITY = Decimal("1e12")
 MAX_PLACES = 12
 
@@ -66,15 +144,37 @@ class CaseError(ValueError):
 class Person:
     id: str
     role: str
+    born: date | None = None
+    blind: bool = False
+
+    def is_65(self, tax_year: int) -> bool:
+        """65 or older by December 31 of ``tax_year``: one is 65 on the day before the 65th
+        birthday, so a person born on January 1 counts the year before (Pub 501)."""
+        return self.born is not None and self.born <= date(tax_year - 64, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
 class Income:
-    """Income other than capital gains: ordinary (wages, pensions) and investment (interest,
-    ordinary dividends: ordinary income, and net investment income for §1411)."""
+    """Income other than the case's own sales: ordinary (wages, pensions, other ordinary
+    income) and investment (interest and ordinary dividends: ordinary income, and net
+    investment income for §1411); ``qualified_dividends`` are part of the investment income
+    but taxed at 0/15/20% (§1(h)(11)); capital-gain distributions (Schedule D line 13) and gains
+    expected outside the accounts (lines 5, 12) reach Schedule D."""
 
     ordinary: Decimal
     investment: Decimal
+    qualified_dividends: Decimal = ZERO
+    capital_gain_distributions: Decimal = ZERO
+    other_short_term_gains: Decimal = ZERO
+    other_long_term_gains: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Itemized:
+    """Itemized deductions given (Schedule A): state and local taxes before the cap, others."""
+
+    state_local_taxes: Decimal
+    other_itemized: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +195,47 @@ class Case:
     carryforward_long: Decimal
     policy: Policy
     identity: Identity = field(compare=False)
+    deductions: Itemized | None = None
+    carryforward_by_person: Mapping[str, tuple[Decimal, Decimal]] | None = None
+    average_basis: frozenset[tuple[str, str]] = frozenset()
+
+    def facts(self) -> ReturnFacts:
+        """What the whole return needs besides income (tax-rules.md §7)."""
+        year = self.tax_year
+        joint = self.filing_status == "married_joint"
+        boxes = seniors = 0
+        for person in self.people:
+            if person.role == Role.TAXPAYER.value or (joint and person.role == Role.SPOUSE.value):
+                old = person.is_65(year)
+                boxes += int(old) + int(person.blind)
+                seniors += int(old)
+        income = self.income
+        itemized = self.deductions
+        return ReturnFacts(
+            qualified_dividends=income.qualified_dividends if income is not None else ZERO,
+            boxes=boxes,
+            seniors=seniors,
+            state_local_taxes=itemized.state_local_taxes if itemized is not None else None,
+            other_itemized=itemized.other_itemized if itemized is not None else ZERO,
+        )
+
+    def schedule_extras(self, reported_on: str) -> tuple[Decimal, Decimal]:
+        """Schedule D amounts from outside the sales: for the household, the income's gains
+        outside the accounts (lines 5, 12) and capital-gain distributions (line 13, §852(b)(3));
+        for any return, the distributions its accounts received in the tax year."""
+        short = long = ZERO
+        if reported_on == HOUSEHOLD and self.income is not None:
+            short += self.income.other_short_term_gains
+            long += self.income.other_long_term_gains + self.income.capital_gain_distributions
+        accounts = self.accounts_by_id
+        for trade in self.trades:
+            if (
+                trade.action is Action.DISTRIBUTION
+                and trade.date.year == self.tax_year
+                and accounts[trade.account].reported_on == reported_on
+            ):
+                long += trade.amount
+        return short, long
 
     @property
     def accounts_by_id(self) -> dict[str, HouseholdAccount]:
@@ -169,9 +310,12 @@ def _date(value: object, path: str) -> date:
     if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
         raise CaseError(path, f"must be a date YYYY-MM-DD, got {_show(value)}")
     try:
-        return date.fromisoformat(value)
+        when = date.fromisoformat(value)
     except ValueError:
         raise CaseError(path, f"is not a real date, got {_show(value)}") from None
+    if not FIRST_DATE <= when <= LAST_DATE:
+        raise CaseError(path, f"is out of range (1900-01-01 to 2200-12-31), got {_show(value)}")
+    return when
 
 
 def _bool(value: object, path: str) -> bool:
@@ -209,6 +353,7 @@ def _reject_constant(name: str) -> object:
 def parse_case(data: object) -> Case:
     """Check a decoded case and build a ``Case``; raises ``CaseError`` naming the field."""
     root = _object(data, "case")
+    _check_keys(root, "case", "")
 
     year_value = _required(root, "tax_year", "")
     if isinstance(year_value, bool) or not isinstance(year_value, int):
@@ -243,7 +388,9 @@ def parse_case(data: object) -> Case:
     prices = _parse_prices(root.get("prices"), known)
 
     income = _parse_income(root.get("income"), tax_year)
-    carry_short, carry_long = _parse_carryforward(root.get("carryforward_in"))
+    deductions = _parse_deductions(root.get("deductions"), tax_year)
+    carry_short, carry_long, by_person = _parse_carryforward(root.get("carryforward_in"), people)
+    average = _parse_average_basis(root.get("accounts"))
 
     identity = substantially_identical_groups(securities, policy=policy, symbols=sorted(symbols))
     return Case(
@@ -261,6 +408,9 @@ def parse_case(data: object) -> Case:
         carryforward_long=carry_long,
         policy=policy,
         identity=identity,
+        deductions=deductions,
+        carryforward_by_person=by_person,
+        average_basis=average,
     )
 
 
@@ -286,10 +436,13 @@ def _parse_people(value: object) -> tuple[Person, ...]:
     for index, item in enumerate(items):
         path = f"people[{index}]"
         obj = _object(item, path)
+        _check_keys(obj, "people", path)
         person_id = _text(_required(obj, "id", path), f"{path}.id")
         _unique(person_id, seen, f"{path}.id", "person id")
         role = _text(_required(obj, "role", path), f"{path}.role").strip().lower()
-        people.append(Person(person_id, role))
+        born = _date(obj["born"], f"{path}.born") if obj.get("born") is not None else None
+        blind = _bool(obj["blind"], f"{path}.blind") if obj.get("blind") is not None else False
+        people.append(Person(person_id, role, born, blind))
     taxpayers = [p for p in people if p.role == Role.TAXPAYER.value]
     if len(taxpayers) != 1:
         raise CaseError("people", f"must name exactly one taxpayer, got {len(taxpayers)}")
@@ -312,6 +465,7 @@ def _parse_accounts(
     for index, item in enumerate(_list(value, "accounts")):
         path = f"accounts[{index}]"
         obj = _object(item, path)
+        _check_keys(obj, "accounts", path)
         account_id = _text(_required(obj, "id", path), f"{path}.id")
         _unique(account_id, seen, f"{path}.id", "account id")
         type_value = _required(obj, "type", path)
@@ -349,6 +503,10 @@ def _parse_accounts(
 
 _HOW_OF = {h.value: h for h in How}
 _ACTION_OF = {a.value: a for a in Action}
+_SHARE_ACTIONS = frozenset({Action.BUY, Action.REINVEST, Action.SELL})
+_LOT_KEYS = _KEYS["lots"] - {"gift_date", "value_at_gift"}
+_TRADE_KEYS = _KEYS["transactions"] - {"ratio"}
+_REQUEST_KEYS = _KEYS["request"]
 
 
 def _quick_number(text: object) -> Decimal | None:
@@ -380,9 +538,10 @@ def _quick_date(text: object) -> date | None:
     if type(text) is not str or len(text) != 10 or text[4] != "-" or text[7] != "-":
         return None
     try:
-        return date.fromisoformat(text)
+        when = date.fromisoformat(text)
     except ValueError:
         return None
+    return when if FIRST_DATE <= when <= LAST_DATE else None
 
 
 def _quick_text(value: object) -> str | None:
@@ -390,7 +549,7 @@ def _quick_text(value: object) -> str | None:
 
 
 def _quick_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Lot | None:
-    if type(item) is not dict:
+    if type(item) is not dict or not item.keys() <= _LOT_KEYS:
         return None
     lot_id = _quick_text(item.get("id"))
     account = _quick_text(item.get("account"))
@@ -411,7 +570,7 @@ def _quick_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]
 
 
 def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Trade | None:
-    if type(item) is not dict:
+    if type(item) is not dict or not item.keys() <= _TRADE_KEYS:
         return None
     trade_id = _quick_text(item.get("id"))
     account = _quick_text(item.get("account"))
@@ -420,7 +579,7 @@ def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, st
     action = _ACTION_OF.get(action_value) if type(action_value) is str else None
     if trade_id is None or trade_id in ids or account not in accounts or symbol is None:
         return None
-    if action is None:
+    if action is None or action not in _SHARE_ACTIONS:
         return None
     when = _quick_date(item.get("date"))
     quantity = _quick_quantity(item.get("quantity"))
@@ -433,7 +592,7 @@ def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, st
         if action is not Action.SELL or type(named) is not list or len(named) != 1:
             return None
         request = named[0]
-        if type(request) is not dict:
+        if type(request) is not dict or not request.keys() <= _REQUEST_KEYS:
             return None
         lot = _quick_text(request.get("lot"))
         take = _quick_quantity(request.get("quantity"))
@@ -456,6 +615,7 @@ def _parse_lots(value: object, accounts: set[str], ids: dict[str, str]) -> tuple
 def _careful_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Lot:
     path = f"lots[{index}]"
     obj = _object(item, path)
+    _check_keys(obj, "lots", path)
     lot_id = _text(_required(obj, "id", path), f"{path}.id")
     _unique(lot_id, ids, f"{path}.id", "lot or transaction id")
     account = _text(_required(obj, "account", path), f"{path}.account")
@@ -508,6 +668,7 @@ def _parse_trades(value: object, accounts: set[str], ids: dict[str, str]) -> tup
 def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Trade:
     path = f"transactions[{index}]"
     obj = _object(item, path)
+    _check_keys(obj, "transactions", path)
     trade_id = _text(_required(obj, "id", path), f"{path}.id")
     _unique(trade_id, ids, f"{path}.id", "lot or transaction id")
     account = _text(_required(obj, "account", path), f"{path}.account")
@@ -523,6 +684,41 @@ def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, 
             f"must be one of {', '.join(a.value for a in Action)}, got {_show(action_value)}",
         ) from None
     symbol = _text(_required(obj, "symbol", path), f"{path}.symbol")
+    if action is Action.SPLIT or action is Action.DISTRIBUTION:
+        for key in ("lots",):
+            if obj.get(key) is not None:
+                raise CaseError(f"{path}.{key}", f"a {action.value} names no lots")
+        ratio: Decimal | None = None
+        amount = ZERO
+        if action is Action.SPLIT:
+            ratio = _decimal(_required(obj, "ratio", path), f"{path}.ratio")
+            if ratio <= 0 or ratio >= MAX_QUANTITY:
+                raise CaseError(f"{path}.ratio", f"must be a positive number, got {obj['ratio']!r}")
+            if obj.get("amount") is not None:
+                raise CaseError(f"{path}.amount", "a split has no amount (cash in lieu is a sale)")
+        else:
+            amount = _money(_required(obj, "amount", path), f"{path}.amount")
+            if obj.get("ratio") is not None:
+                raise CaseError(f"{path}.ratio", "only a split has a ratio")
+        quantity = ZERO
+        if obj.get("quantity") is not None:
+            quantity = _decimal(obj["quantity"], f"{path}.quantity")
+            if quantity < 0 or quantity >= MAX_QUANTITY:
+                raise CaseError(f"{path}.quantity", f"is out of range, got {obj['quantity']!r}")
+        return Trade(
+            id=trade_id,
+            account=account,
+            date=when,
+            action=action,
+            symbol=symbol,
+            quantity=quantity,
+            amount=amount,
+            lots=(),
+            seq=index,
+            ratio=ratio,
+        )
+    if obj.get("ratio") is not None:
+        raise CaseError(f"{path}.ratio", "only a split has a ratio")
     quantity = _quantity(_required(obj, "quantity", path), f"{path}.quantity")
     amount = _money(_required(obj, "amount", path), f"{path}.amount")
     requests: list[LotRequest] = []
@@ -532,6 +728,7 @@ def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, 
         for j, request in enumerate(_list(obj["lots"], f"{path}.lots")):
             rpath = f"{path}.lots[{j}]"
             robj = _object(request, rpath)
+            _check_keys(robj, "request", rpath)
             lot = _text(_required(robj, "lot", rpath), f"{rpath}.lot")
             take = _quantity(_required(robj, "quantity", rpath), f"{rpath}.quantity")
             requests.append(LotRequest(lot, take))
@@ -558,7 +755,7 @@ def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, 
 
 def _check_lot_references(trades: tuple[Trade, ...], lots: tuple[Lot, ...]) -> None:
     """A sale may name only lots that exist: listed lots and lots opened by buys."""
-    known = {lot.id for lot in lots} | {t.id for t in trades if not t.is_sale}
+    known = {lot.id for lot in lots} | {t.id for t in trades if t.opens_lot}
     for trade in trades:
         for j, request in enumerate(trade.lots):
             if request.lot not in known:
@@ -576,6 +773,7 @@ def _parse_securities(value: object, symbols: set[str]) -> tuple[Security, ...]:
     for index, item in enumerate(items):
         path = f"securities[{index}]"
         obj = _object(item, path)
+        _check_keys(obj, "securities", path)
         symbol = _text(_required(obj, "symbol", path), f"{path}.symbol")
         _unique(symbol, seen, f"{path}.symbol", "security")
         kind_value = obj.get("kind", Kind.STOCK.value)
@@ -590,7 +788,14 @@ def _parse_securities(value: object, symbols: set[str]) -> tuple[Security, ...]:
         same_as = (
             _text(obj["same_as"], f"{path}.same_as") if obj.get("same_as") is not None else None
         )
-        parsed.append((Security(symbol, kind, tracks, same_as), path))
+        underlying = (
+            _text(obj["underlying"], f"{path}.underlying")
+            if obj.get("underlying") is not None
+            else None
+        )
+        if underlying is not None and kind is not Kind.OPTION:
+            raise CaseError(f"{path}.underlying", "only an option names an underlying")
+        parsed.append((Security(symbol, kind, tracks, same_as, underlying), path))
     # A share class named by `same_as` need not be held or traded here: a case may describe
     # the security universe more widely than its holdings.
     return tuple(s for s, _ in parsed)
@@ -617,22 +822,116 @@ def _parse_income(value: object, tax_year: int) -> Income | None:
     if value is None:
         return None
     obj = _object(value, "income")
+    _check_keys(obj, "income", "income")
     try:
         tax_year_table(tax_year)
     except UnknownTaxYear as error:
         raise CaseError("income", f"cannot compute tax: {error}") from None
-    ordinary = _money(obj.get("ordinary", "0"), "income.ordinary")
-    investment = _money(obj.get("investment", "0"), "income.investment")
-    return Income(ordinary, investment)
+
+    def money(key: str) -> Decimal:
+        found = obj.get(key)
+        return ZERO if found is None else _money(found, f"income.{key}")
+
+    def signed(key: str) -> Decimal:
+        found = obj.get(key)
+        if found is None:
+            return ZERO
+        amount = _decimal(found, f"income.{key}")
+        if abs(amount) >= MAX_MONEY:
+            raise CaseError(f"income.{key}", f"is too large, got {_show(found)}")
+        return to_cents(amount)
+
+    # The old "ordinary" is wages plus other ordinary income; the old "investment" is interest
+    # and non-qualified dividends. Both are still read, and add to the new fields.
+    ordinary = money("ordinary") + money("wages") + money("other_ordinary")
+    dividends = money("ordinary_dividends")
+    qualified = money("qualified_dividends")
+    if qualified > dividends:
+        raise CaseError(
+            "income.qualified_dividends",
+            f"qualified dividends ({qualified:.2f}) are part of the ordinary dividends and cannot "
+            f"exceed them ({dividends:.2f}; Form 1099-DIV box 1b is part of box 1a)",
+        )
+    investment = money("investment") + money("interest") + dividends
+    return Income(
+        ordinary=ordinary,
+        investment=investment,
+        qualified_dividends=qualified,
+        capital_gain_distributions=money("capital_gain_distributions"),
+        other_short_term_gains=signed("other_short_term_gains"),
+        other_long_term_gains=signed("other_long_term_gains"),
+    )
 
 
-def _parse_carryforward(value: object) -> tuple[Decimal, Decimal]:
+def _parse_deductions(value: object, tax_year: int) -> Itemized | None:
     if value is None:
-        return ZERO, ZERO
+        return None
+    obj = _object(value, "deductions")
+    _check_keys(obj, "deductions", "deductions")
+    try:
+        tax_year_table(tax_year)
+    except UnknownTaxYear as error:
+        raise CaseError("deductions", f"cannot compute tax: {error}") from None
+    salt = _money(obj.get("state_local_taxes", "0"), "deductions.state_local_taxes")
+    other = _money(obj.get("other_itemized", "0"), "deductions.other_itemized")
+    return Itemized(salt, other)
+
+
+def _parse_carryforward(
+    value: object, people: tuple[Person, ...]
+) -> tuple[Decimal, Decimal, dict[str, tuple[Decimal, Decimal]] | None]:
+    if value is None:
+        return ZERO, ZERO, None
     obj = _object(value, "carryforward_in")
+    _check_keys(obj, "carryforward_in", "carryforward_in")
     short = _money(obj.get("short_term", "0"), "carryforward_in.short_term")
     long = _money(obj.get("long_term", "0"), "carryforward_in.long_term")
-    return short, long
+    if obj.get("by_person") is None:
+        return short, long, None
+    given_short, given_long = "short_term" in obj, "long_term" in obj
+    known = {p.id for p in people}
+    by_person: dict[str, tuple[Decimal, Decimal]] = {}
+    for person, amounts in _object(obj["by_person"], "carryforward_in.by_person").items():
+        path = f"carryforward_in.by_person.{person}"
+        if person not in known:
+            raise CaseError(path, f"unknown person {_show(person)}")
+        entry = _object(amounts, path)
+        _check_keys(entry, "carryforward", path)
+        by_person[person] = (
+            _money(entry.get("short_term", "0"), f"{path}.short_term"),
+            _money(entry.get("long_term", "0"), f"{path}.long_term"),
+        )
+    total_short = sum((s for s, _ in by_person.values()), ZERO)
+    total_long = sum((lg for _, lg in by_person.values()), ZERO)
+    short = short if given_short else total_short
+    long = long if given_long else total_long
+    if total_short != short:
+        raise CaseError(
+            "carryforward_in.by_person",
+            f"the people's short-term carryforwards add up to {total_short:.2f}, not the "
+            f"total {short:.2f}",
+        )
+    if total_long != long:
+        raise CaseError(
+            "carryforward_in.by_person",
+            f"the people's long-term carryforwards add up to {total_long:.2f}, not the "
+            f"total {long:.2f}",
+        )
+    return short, long, by_person
+
+
+def _parse_average_basis(value: object) -> frozenset[tuple[str, str]]:
+    """(account, fund) pairs held at average basis (Reg. §1.1012-1(e)); accounts are checked."""
+    if value is None:
+        return frozenset()
+    found: set[tuple[str, str]] = set()
+    for index, item in enumerate(_list(value, "accounts")):
+        if not isinstance(item, dict) or item.get("average_basis") is None:
+            continue
+        path = f"accounts[{index}].average_basis"
+        for j, symbol in enumerate(_list(item["average_basis"], path)):
+            found.add((str(item["id"]), _text(symbol, f"{path}[{j}]")))
+    return frozenset(found)
 
 
 # --- evaluating -----------------------------------------------------------------------------
@@ -649,6 +948,7 @@ def run_engine(case: Case) -> History:
             trades=case.trades,
             policy=case.policy,
             as_of=case.as_of,
+            average=case.average_basis,
         )
     except EngineError as error:
         raise CaseError(f"transactions[{error.trade_seq}].{error.field}", error.message) from None
@@ -665,8 +965,43 @@ def year_totals(
             if row.term.value == "long":
                 long += row.allowed
             else:
-                short += row.allowed
+                # §852(b)(4): the part of a short-term loss on fund shares held six months or
+                # less that capital-gain distributions on them make long-term.
+                short += row.allowed - row.long_term_part
+                long += row.long_term_part
     return short, long
+
+
+def household_schedule(
+    case: Case, totals: tuple[Decimal, Decimal], *, explain: bool = True
+) -> ScheduleD:
+    """Schedule D of the household's return with the year's sale results ``totals``, plus the
+    amounts from outside the sales (``Case.schedule_extras``), carried over with taxable income
+    from the whole return (worksheet line 1 = Form 1040 line 15, before being floored at 0)."""
+    extra_short, extra_long = case.schedule_extras(HOUSEHOLD)
+    short = totals[0] + extra_short
+    long = totals[1] + extra_long
+    taxable_before: Decimal | None = None
+    if case.income is not None:
+        line_16 = short + long - case.carryforward_short - case.carryforward_long
+        line_21 = min(-line_16, capital_loss_limit(case.filing_status)) if line_16 < 0 else ZERO
+        taxable_before = taxable_before_capital(
+            tax_year=case.tax_year,
+            filing_status=case.filing_status,
+            ordinary_income=case.income.ordinary,
+            investment_income=case.income.investment,
+            facts=case.facts(),
+            capital_loss_deduction=line_21,
+        )
+    return schedule_d(
+        short_term_results=short,
+        long_term_results=long,
+        carryforward_in_short=case.carryforward_short,
+        carryforward_in_long=case.carryforward_long,
+        filing_status=case.filing_status,
+        taxable_income_before_capital=taxable_before,
+        explain=explain,
+    )
 
 
 def summarize(
@@ -678,10 +1013,14 @@ def summarize(
     carryforward_short: Decimal,
     carryforward_long: Decimal,
     taxable_income_before_capital: Decimal | None,
+    extra: tuple[Decimal, Decimal] = (ZERO, ZERO),
 ) -> ScheduleD:
     """Schedule D of one return: the allowed results of its sales dated in ``tax_year``
-    (``year_totals``; §1211(b), §1212(b) through ``schedule_d``)."""
+    (``year_totals``; §1211(b), §1212(b) through ``schedule_d``), plus ``extra`` (short, long)
+    from outside the sales."""
     short, long = year_totals(realized, tax_year=tax_year, reported_on=reported_on)
+    short += extra[0]
+    long += extra[1]
     return schedule_d(
         short_term_results=short,
         long_term_results=long,
@@ -697,22 +1036,8 @@ def evaluate(case: Case) -> dict[str, Any]:
     history = run_engine(case)
     accounts = case.accounts_by_id
 
-    taxable_before: Decimal | None = None
-    if case.income is not None:
-        taxable_before = (
-            case.income.ordinary
-            + case.income.investment
-            - standard_deduction(case.tax_year, case.filing_status)
-        )
-    schedule = summarize(
-        history.realized,
-        tax_year=case.tax_year,
-        reported_on=HOUSEHOLD,
-        filing_status=case.filing_status,
-        carryforward_short=case.carryforward_short,
-        carryforward_long=case.carryforward_long,
-        taxable_income_before_capital=taxable_before,
-    )
+    totals = year_totals(history.realized, tax_year=case.tax_year, reported_on=HOUSEHOLD)
+    schedule = household_schedule(case, totals)
 
     result: dict[str, Any] = {
         "tax_year": case.tax_year,
@@ -724,6 +1049,12 @@ def evaluate(case: Case) -> dict[str, Any]:
         "open_lots": [row for o in history.open_lots for row in _open_lot_json(o)],
         "summary": schedule.to_json(),
     }
+    if case.carryforward_by_person is not None:
+        carry = result["summary"]["carryforward_out"]
+        carry["by_person"] = {
+            person: {"short_term": money_json(short), "long_term": money_json(long)}
+            for person, (short, long) in carryforward_by_person(case, history, schedule).items()
+        }
     if case.income is not None:
         tax = federal_tax(
             tax_year=case.tax_year,
@@ -731,6 +1062,7 @@ def evaluate(case: Case) -> dict[str, Any]:
             ordinary_income=case.income.ordinary,
             investment_income=case.income.investment,
             schedule=schedule,
+            facts=case.facts(),
         )
         result["tax"] = tax.to_json()
     if case.prices is not None:
@@ -757,11 +1089,83 @@ def evaluate(case: Case) -> dict[str, Any]:
                 carryforward_short=ZERO,
                 carryforward_long=ZERO,
                 taxable_income_before_capital=None,
+                extra=case.schedule_extras(account.id),
             ).to_json()
             separate[account.id] = {**own, "summary": dict(own)}
     result["separate_returns"] = separate
     result["policy"] = case.policy.to_json()
     return result
+
+
+def carryforward_by_person(
+    case: Case, history: History, schedule: ScheduleD
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """Next year's carryforward of each person on the return (tax-rules.md §4.4).
+
+    A carryover belongs to the person whose property gave rise to it (Treas. Reg.
+    §1.1212-1(c)(1)(iii)): each person's net loss by character is their own carryforward in plus
+    their results — a sale in an account they own, half of one in a joint account, the income's
+    outside gains to the taxpayer — and the household's carryforward of each character is shared
+    among the people in proportion to their net losses of it, to the cent, adding up."""
+    given = case.carryforward_by_person or {}
+    on_return = [
+        p.id
+        for p in case.people
+        if p.role == Role.TAXPAYER.value
+        or (p.role == Role.SPOUSE.value and case.filing_status == "married_joint")
+    ]
+    people = on_return + [p for p in given if p not in on_return]
+    taxpayer = on_return[0]
+    owner_of = {a.id: a.owner for a in case.accounts}
+    joint = {a.id for a in case.accounts if a.type is AccountType.TAXABLE_JOINT}
+    spouse = next((p for p in on_return if p != taxpayer), None)
+    net: dict[str, list[Decimal]] = {p: [ZERO, ZERO] for p in people}
+    for person, (short, long) in given.items():
+        net[person][0] -= short
+        net[person][1] -= long
+
+    def credit(account: str, short: Decimal, long: Decimal) -> None:
+        if account in joint and spouse is not None:
+            half_short, half_long = to_cents(short / 2), to_cents(long / 2)
+            net[taxpayer][0] += half_short
+            net[taxpayer][1] += half_long
+            net[spouse][0] += short - half_short
+            net[spouse][1] += long - half_long
+            return
+        owner = owner_of[account] if owner_of[account] in net else taxpayer
+        net[owner][0] += short
+        net[owner][1] += long
+
+    for row in history.realized:
+        if row.reported_on == HOUSEHOLD and row.sold.year == case.tax_year:
+            if row.term.value == "long":
+                credit(row.account, ZERO, row.allowed)
+            else:
+                credit(row.account, row.allowed - row.long_term_part, row.long_term_part)
+    for trade in case.trades:
+        if (
+            trade.action is Action.DISTRIBUTION
+            and trade.date.year == case.tax_year
+            and case.accounts_by_id[trade.account].reported_on == HOUSEHOLD
+        ):
+            credit(trade.account, ZERO, trade.amount)
+    if case.income is not None:
+        net[taxpayer][0] += case.income.other_short_term_gains
+        net[taxpayer][1] += (
+            case.income.other_long_term_gains + case.income.capital_gain_distributions
+        )
+
+    out: dict[str, list[Decimal]] = {p: [ZERO, ZERO] for p in people}
+    for index, total in ((0, schedule.carryforward_short), (1, schedule.carryforward_long)):
+        if total <= 0:
+            continue
+        losses = [max(ZERO, -net[p][index]) for p in people]
+        if sum(losses, ZERO) == 0:
+            out[taxpayer][index] = total
+            continue
+        for person, part in zip(people, split_cumulative(total, losses), strict=True):
+            out[person][index] = part
+    return {p: (v[0], v[1]) for p, v in out.items()}
 
 
 def evaluate_text(text: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from .accounts import WHAT_HELPS_INSTEAD
-from .carryforward import ScheduleD, money_text, schedule_d
+from .carryforward import ScheduleD, money_text
 from .lots import (
     ZERO,
     Action,
@@ -39,7 +39,7 @@ from .lots import (
 )
 from .reasons import Reason
 from .tax import TaxResult, federal_tax
-from .tax_tables import standard_deduction, tax_year_table
+from .tax_tables import tax_year_table
 from .wash_sales import (
     DIGITAL_ASSET_RULE,
     DIGITAL_ASSETS_OUTSIDE_1091_CHECKED_FOR_TAX_YEAR,
@@ -667,12 +667,14 @@ def _term_of(terms: Iterable[Term]) -> str:
 
 class _Planner:
     def __init__(self, case: Case, rules: PlanRules) -> None:
-        from .cases import run_engine, year_totals  # cases.py imports this module
+        from .cases import household_schedule, run_engine, year_totals  # cases.py imports this
 
         if case.income is None:
             raise ValueError("the planner needs the household's income (case.income)")
         self.case, self.rules, self.income = case, rules, case.income
         self.year_totals = year_totals
+        self.household_schedule = household_schedule
+        self.facts = case.facts()
         self.accounts = case.accounts_by_id
         self.identity, self.policy = case.identity, case.policy
         self.as_of, self.year = case.as_of, case.tax_year
@@ -681,11 +683,6 @@ class _Planner:
         self.securities = {s.symbol: s for s in case.securities}
         self.history = run_engine(case)
         self.held = {o.lot.id: o for o in self.history.holdings_as_of}
-        self.taxable_before = (
-            self.income.ordinary
-            + self.income.investment
-            - standard_deduction(case.tax_year, case.filing_status)
-        )
         self.base_totals = self.totals(self.history.realized)
         self.base = self.tax_on(self.base_totals, explain=True)
 
@@ -718,15 +715,7 @@ class _Planner:
     ) -> tuple[ScheduleD, TaxResult]:
         """Schedule D and federal tax of the return with the year's results ``totals``; the
         reasons are worded only with ``explain`` (for the figures shown)."""
-        schedule = schedule_d(
-            short_term_results=totals[0],
-            long_term_results=totals[1],
-            carryforward_in_short=self.case.carryforward_short,
-            carryforward_in_long=self.case.carryforward_long,
-            filing_status=self.case.filing_status,
-            taxable_income_before_capital=self.taxable_before,
-            explain=explain,
-        )
+        schedule = self.household_schedule(self.case, totals, explain=explain)
         tax = federal_tax(
             tax_year=self.year,
             filing_status=self.case.filing_status,
@@ -734,6 +723,7 @@ class _Planner:
             investment_income=self.income.investment,
             schedule=schedule,
             explain=explain,
+            facts=self.facts,
         )
         return schedule, tax
 
@@ -780,6 +770,7 @@ class _Planner:
             as_of=self.as_of,
             seq_base=len(self.case.lots),
             holdings=False,
+            average=self.case.average_basis,
         )
 
     def what_if(self, lot: Lot, piece: OpenPiece, value: Decimal, term: Term) -> Realized:
