@@ -85,11 +85,13 @@ def deductions_of(
     basic_standard: Decimal,
     agi: Decimal,
     top_bracket: Decimal,
+    kind: str = "",
 ) -> Deductions:
     """The deductions of a return with adjusted gross income ``agi`` (= MAGI here).
 
     ``top_bracket`` is the bottom of the 37% bracket (§68). The larger of the standard and the
-    (reduced) itemized deductions is used (§63(b), (e))."""
+    (reduced) itemized deductions is used (§63(b), (e)), unless ``kind`` ("standard" or
+    "itemized") says which (the caller compares the tax both ways)."""
     standard = basic_standard + facts.boxes * figures.additional_standard
     senior = senior_deduction(figures, facts.seniors, agi)
     if facts.state_local_taxes is None:
@@ -103,6 +105,6 @@ def deductions_of(
         excess = max(ZERO, agi - senior - top_bracket)
         reduction = figures.itemized_reduction_rate * min(gross, excess)
     itemized = gross - reduction
-    if itemized > standard:
+    if kind == "itemized" or (kind == "" and itemized > standard):
         return Deductions("itemized", itemized, standard, itemized, salt, reduction, senior)
     return Deductions("standard", standard, standard, itemized, salt, reduction, senior)

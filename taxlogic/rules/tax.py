@@ -128,7 +128,51 @@ def federal_tax(
     explain: bool = True,
     facts: ReturnFacts = PLAIN,
 ) -> TaxResult:
-    """Income tax and NIIT of one return: IRC §§1, 1(h), 63, 1211(b), 1411.
+    """Income tax (regular tax + AMT) and NIIT of one return: IRC §§1, 1(h), 55, 63, 1211(b),
+    1411. With itemized deductions given, the return itemizes or not, whichever gives the lower
+    income tax (§63(e): itemizing is an election, and a smaller itemized deduction can still win
+    through the AMT, which adds back only the state and local taxes); on a tie the return
+    takes the standard deduction (as Tax-Calculator does). See ``_federal_tax``."""
+    if facts.state_local_taxes is None:
+        return _federal_tax(
+            tax_year=tax_year,
+            filing_status=filing_status,
+            ordinary_income=ordinary_income,
+            investment_income=investment_income,
+            schedule=schedule,
+            explain=explain,
+            facts=facts,
+            kind="",
+        )
+    results = [
+        _federal_tax(
+            tax_year=tax_year,
+            filing_status=filing_status,
+            ordinary_income=ordinary_income,
+            investment_income=investment_income,
+            schedule=schedule,
+            explain=explain,
+            facts=facts,
+            kind=kind,
+        )
+        for kind in ("itemized", "standard")
+    ]
+    itemized, standard = results
+    return itemized if itemized.income_tax < standard.income_tax else standard
+
+
+def _federal_tax(
+    *,
+    tax_year: int,
+    filing_status: str,
+    ordinary_income: Decimal,
+    investment_income: Decimal,
+    schedule: ScheduleD,
+    explain: bool,
+    facts: ReturnFacts,
+    kind: str,
+) -> TaxResult:
+    """Income tax and NIIT of one return with the deduction ``kind`` ("" = the larger).
 
     AGI = ordinary + investment income + Schedule D line 16 if a gain, else − line 21;
     taxable income = max(0, AGI − standard deduction). Net capital gain (the smaller of line 15
@@ -161,6 +205,7 @@ def federal_tax(
         basic_standard=figures.standard_deduction,
         agi=agi,
         top_bracket=brackets[-1].bottom,
+        kind=kind,
     )
     taxable = max(ZERO, agi - deduction.amount - deduction.senior)
     if deduction.kind == "standard":
