@@ -474,6 +474,11 @@ class PlanRules:
     recurring: tuple[RecurringPurchase, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[Reason, ...] = ()
+    # Optional: the household's state marginal rate (a fraction, 0.05 = 5%), for an estimate
+    # of state tax saved shown apart from the federal figures; and a budget for gains the
+    # household is willing to realize this year (caps the 0%-rate gains suggested).
+    state_marginal_rate: Decimal | None = None
+    gains_budget: Decimal | None = None
 
 
 def parse_rules(data: Mapping[str, Any]) -> PlanRules:
@@ -490,7 +495,13 @@ def parse_rules(data: Mapping[str, Any]) -> PlanRules:
         ),
         labels=dict(data.get("labels", {})),
         notes=tuple(Reason(n["code"], n["text"], n["rule"]) for n in data.get("notes", ())),
+        state_marginal_rate=_optional_decimal(data.get("state_marginal_rate")),
+        gains_budget=_optional_decimal(data.get("gains_budget")),
     )
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None or value == "" else Decimal(str(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,6 +540,12 @@ class Recommendation:
     do_not_buy_through: date | None = None
     avoid: tuple[Avoid, ...] = ()
     notes: tuple[Reason, ...] = ()
+    # Ranking (tax saved this year first, then carryforward value): ``saves_this_year`` and
+    # ``group`` ("this_year" or "carryforward_only") label the harvests that save nothing now.
+    saves_this_year: bool = False
+    group: str = ""
+    # State tax saved, estimated at the profile's state marginal rate (None without one).
+    state_estimate: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,6 +599,10 @@ class Plan:
     do_not_buy: tuple[Avoid, ...]
     warnings: tuple[Reason, ...]
     notes: tuple[Reason, ...]
+    # An estimate of state tax saved at the profile's state marginal rate, apart from the
+    # federal figures (None when no rate is given).
+    state_estimate: Decimal | None = None
+    state_rate: Decimal | None = None
 
     @property
     def tax_saved(self) -> Decimal:
@@ -845,6 +866,37 @@ class _Planner:
             do_not_buy=self.calendar(harvests),
             warnings=self.warnings(),
             notes=self.notes(advantaged, below, blocked_findings, bool(harvests)),
+            state_estimate=self.state_of(self.base[1], after[1]),
+            state_rate=self.rules.state_marginal_rate,
+        )
+
+    def state_of(self, before: TaxResult, after: TaxResult) -> Decimal | None:
+        """State tax saved, estimated: the state marginal rate times the fall in AGI (most
+        states start from federal AGI). An estimate, labelled as one."""
+        rate = self.rules.state_marginal_rate
+        if rate is None:
+            return None
+        return to_cents(rate * max(ZERO, before.agi - after.agi))
+
+    def amt_note(self, before: TaxResult, after: TaxResult, saved: Decimal) -> Reason | None:
+        """Says when the AMT takes back what a lower regular tax would save (IRC §55(a))."""
+        taken = after.amt - before.amt
+        fall = before.regular_tax - after.regular_tax
+        if taken <= 0 or fall <= 0:
+            return None
+        if saved <= 0:
+            return Reason(
+                "amt_makes_worthless",
+                f"The alternative minimum tax makes this sale worthless in {self.year}: the "
+                f"regular tax falls by {money_text(fall)}, but the AMT rises by "
+                f"{money_text(taken)}, so the tax does not change.",
+                "IRC §55(a); Form 6251",
+            )
+        return Reason(
+            "amt_takes_back",
+            f"The alternative minimum tax takes back {money_text(taken)} of the "
+            f"{money_text(fall)} the regular tax falls by.",
+            "IRC §55(a); Form 6251",
         )
 
     def sort_losses(
@@ -1059,21 +1111,28 @@ class _Planner:
             sold_groups.setdefault(domain, set()).add(self.identity.group_of(c.symbol))
             key = (c.account, self.identity.group_of(c.symbol))
             sold[key] = sold.get(key, ZERO) + c.quantity
+        base_totals = self.totals(base_rows)
+        order = self.rank(candidates, rows, base_totals, after)
         prev_schedule, prev_tax = self.base
-        running = self.totals(base_rows)  # the year with the sales listed so far
+        running = base_totals  # the year with the sales listed so far
         out: list[Recommendation] = []
         steps_done: set[tuple[str, str]] = set()
-        last = len(candidates) - 1
-        for index, c in enumerate(candidates):
+        last = len(order) - 1
+        for position, index in enumerate(order):
+            c = candidates[index]
             result = rows[index]
             running = self.plus(running, result)
-            tax_saved = carried = None
+            tax_saved = carried = state = None
             notes = list(c.notes)
             if self.on_return(c.account):
-                schedule, tax = after if index == last else self.tax_on(running)
+                schedule, tax = after if position == last else self.tax_on(running)
                 tax_saved = prev_tax.total - tax.total
                 carried = _carry(schedule) - _carry(prev_schedule)
                 notes.append(self.tax_note(prev_tax, tax, tax_saved, carried))
+                amt = self.amt_note(prev_tax, tax, tax_saved)
+                if amt is not None:
+                    notes.append(amt)
+                state = self.state_of(prev_tax, tax)
                 prev_schedule, prev_tax = schedule, tax
             else:
                 notes.append(self.other_return_note(c.account))
@@ -1115,6 +1174,15 @@ class _Planner:
                     replacement_reason=why,
                     do_not_buy_through=self.through if washable else None,
                     avoid=avoid,
+                    saves_this_year=tax_saved is not None and tax_saved > 0,
+                    group=(
+                        "this_year"
+                        if tax_saved is not None and tax_saved > 0
+                        else "carryforward_only"
+                        if tax_saved is not None
+                        else "other_return"
+                    ),
+                    state_estimate=state,
                     reason=Reason(
                         "harvest",
                         f"Sell {quantity_text(c.quantity)} {c.symbol} of "
@@ -1134,6 +1202,43 @@ class _Planner:
                 steps_done.add((domain, group))
                 out.extend(self.steps(c, sold))
         return tuple(out)
+
+    def rank(
+        self,
+        candidates: Sequence[_Candidate],
+        rows: Mapping[int, list[Realized]],
+        base_totals: tuple[Decimal, Decimal],
+        after: tuple[ScheduleD, TaxResult],
+    ) -> list[int]:
+        """The order the harvests are listed (and their savings counted) in: those that save
+        tax this year first, by the tax each saves on its own, then by the loss each carries
+        forward; the ones that save nothing this year last, together (issue: planned gains
+        offset first). Sales reaching another return keep their place at the end."""
+        before_schedule, before_tax = self.base
+        alone: dict[int, tuple[Decimal, Decimal]] = {}
+        for index, c in enumerate(candidates):
+            if self.on_return(c.account):
+                schedule, tax = self.tax_on(self.plus(base_totals, rows[index]))
+                alone[index] = (
+                    before_tax.total - tax.total,
+                    _carry(schedule) - _carry(before_schedule),
+                )
+        mine = sorted(alone, key=lambda i: (alone[i][0] <= 0, -alone[i][0], -alone[i][1], i))
+        others = [i for i in range(len(candidates)) if i not in alone]
+        if len(mine) < 2:
+            return [*mine, *others]
+        # Counted in that order, a sale whose gains the ones before it already offset saves
+        # nothing more this year: it moves back to the carryforward group.
+        saving: list[int] = []
+        zero: list[int] = []
+        prev = before_tax.total
+        running = base_totals
+        for index in mine:
+            running = self.plus(running, rows[index])
+            total = self.tax_on(running)[1].total
+            (saving if prev - total > 0 else zero).append(index)
+            prev = total
+        return [*saving, *zero, *others]
 
     def tax_note(
         self, before: TaxResult, after: TaxResult, saved: Decimal, carried: Decimal
