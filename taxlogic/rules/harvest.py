@@ -1656,17 +1656,35 @@ class _Planner:
                     pieces.append((value - piece.basis, lot, piece, value))
         chosen: list[tuple[Decimal, Lot, OpenPiece, Realized]] = []
         with_chosen = self.base_totals
+        budget = self.rules.gains_budget
+        spent = ZERO
         for gain, lot, piece, value in sorted(pieces, key=lambda p: (-p[0], p[1].key)):
+            if budget is not None and spent + gain > budget:
+                continue  # the household's gains budget for the year
             row = self.what_if(lot, piece, value, _LONG)
             trial = self.plus(with_chosen, (row,))
             schedule, tax = self.tax_on(trial)
+            # Two full computations: qualified dividends stacked in the 0% band, the senior
+            # deduction's phase-out (the gain raises MAGI), the AMT and the NIIT all count.
             if tax.total <= base_tax.total and _carry(schedule) == _carry(base_schedule):
                 chosen.append((gain, lot, piece, row))
                 with_chosen = trial
+                spent += gain
         total = sum((c[0] for c in chosen), ZERO)
         if not chosen or total < self.rules.min_loss:
             return ()
         notes = []
+        facts = self.facts
+        if facts.qualified_dividends > 0 or facts.seniors > 0:
+            notes.append(
+                Reason(
+                    "zero_rate_whole_return",
+                    "Worked out on the whole return: qualified dividends already fill part of "
+                    "the 0% band, and a gain that raises modified AGI would shrink the senior "
+                    "deduction; only gains that leave the tax unchanged are suggested.",
+                    "IRC §1(h)(1)(B), §1(h)(11), §151(d)(5)(C); QDCG Tax Worksheet",
+                )
+            )
         if harvesting:
             notes.append(
                 Reason(
