@@ -1843,6 +1843,113 @@ class _Planner:
         short = sum((r.short_term for r in harvests), ZERO)
         long = sum((r.long_term for r in harvests), ZERO)
         harvest_loss = -(short + long)
+        saved = before_tax.total - after_tax.total
+        return (
+            *self.core_figures(after, harvests, realized, carry_in, short, long, harvest_loss),
+            *self.whole_return_figures(before_tax, after_tax, saved),
+        )
+
+    def whole_return_figures(
+        self, before: TaxResult, after: TaxResult, saved: Decimal
+    ) -> tuple[Figure, ...]:
+        """The parts of the whole return a household has (tax-rules.md §7), shown where they
+        apply: the AMT, qualified dividends, the deductions for age 65 or blindness, and the
+        state estimate apart from the federal figures."""
+        out: list[Figure] = []
+        if before.amt > 0 or after.amt > 0:
+            out.append(
+                Figure(
+                    "amt",
+                    "Alternative minimum tax (in the federal tax)",
+                    after.amt,
+                    (
+                        Reason(
+                            "amt_figure",
+                            f"The tentative minimum tax (Form 6251) exceeds the regular tax by "
+                            f"{money_text(before.amt)} without the plan and "
+                            f"{money_text(after.amt)} with it; the federal tax includes it.",
+                            "IRC §55; Form 6251",
+                        ),
+                    ),
+                    before=before.amt,
+                )
+            )
+        if after.qualified_dividends > 0:
+            out.append(
+                Figure(
+                    "qualified_dividends",
+                    "Qualified dividends (at 0/15/20%)",
+                    after.qualified_dividends,
+                    (
+                        Reason(
+                            "qualified_dividends_figure",
+                            f"{money_text(after.qualified_dividends)} of qualified dividends "
+                            "are taxed with net capital gain at 0/15/20%, not as ordinary "
+                            "income; they are net investment income for the NIIT.",
+                            "IRC §1(h)(11), §1411; QDCG Tax Worksheet",
+                        ),
+                    ),
+                )
+            )
+        deduction = after.deduction
+        if deduction is not None:
+            basic = tax_year_table(self.year).standard_deduction(self.case.filing_status)
+            extra = deduction.standard - basic if deduction.kind == "standard" else ZERO
+            if extra > 0 or deduction.senior > 0:
+                out.append(
+                    Figure(
+                        "age_65_deductions",
+                        "Deductions for age 65 or older / blind",
+                        extra + deduction.senior,
+                        (
+                            Reason(
+                                "age_65_figure",
+                                f"Additional standard deduction {money_text(extra)} "
+                                f"(§63(f)) and senior deduction {money_text(deduction.senior)} "
+                                "(2025–2028, reduced by 6% of modified AGI over the "
+                                "threshold).",
+                                "IRC §63(f), §151(d)(5)(C); Pub 501; Schedule 1-A",
+                            ),
+                        ),
+                    )
+                )
+        if self.rules.state_marginal_rate is not None:
+            rate = self.rules.state_marginal_rate
+            estimate = self.state_of(before, after) or ZERO
+            out.append(
+                Figure(
+                    "state_estimate",
+                    "State tax saved (estimate)",
+                    estimate,
+                    (
+                        Reason(
+                            "state_estimate",
+                            f"An estimate, apart from the federal figures: "
+                            f"{(rate * 100).normalize():f}% (the profile's state marginal "
+                            "rate) of the fall in adjusted gross income. States differ; "
+                            "check the state return.",
+                            "Estimate (state law varies)",
+                        ),
+                    ),
+                )
+            )
+        return tuple(out)
+
+    def core_figures(
+        self,
+        after: tuple[ScheduleD, TaxResult],
+        harvests: Sequence[Recommendation],
+        realized: Reason,
+        carry_in: Reason,
+        short: Decimal,
+        long: Decimal,
+        harvest_loss: Decimal,
+    ) -> tuple[Figure, ...]:
+        before_schedule, before_tax = self.base
+        after_schedule, after_tax = after
+        case = self.case
+        realized_short = before_schedule.short_term + case.carryforward_short
+        realized_long = before_schedule.long_term + case.carryforward_long
         gains_before = max(before_schedule.net, ZERO)
         offset = gains_before - max(after_schedule.net, ZERO)
         saved = before_tax.total - after_tax.total
