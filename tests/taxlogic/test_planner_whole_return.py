@@ -16,6 +16,7 @@ import pytest
 
 from taxlogic.rules.cases import CaseError, evaluate, parse_case
 from taxlogic.rules.harvest import _Planner, parse_rules, plan_from_snapshot
+from taxlogic.rules.plan_figures import amt_note
 from taxlogic.rules.preview import preview_sale
 
 from .test_planner import AS_OF, PRICES, case_of, days_ago, harvests, lot, plan, trade
@@ -69,12 +70,12 @@ def test_the_amt_making_a_harvest_worthless_is_said() -> None:
     planner = _Planner(parse_case(case), parse_rules({}))
     before = planner.base[1]
     after = dataclasses.replace(before, regular_tax=before.regular_tax - 500, amt=before.amt + 500)
-    note = planner.amt_note(before, after, D(0))
+    note = amt_note(planner, before, after, D(0))
     assert note is not None and note.code == "amt_makes_worthless"
     assert "$500" in note.text
-    partly = planner.amt_note(before, dataclasses.replace(after, amt=before.amt + 200), D(300))
+    partly = amt_note(planner, before, dataclasses.replace(after, amt=before.amt + 200), D(300))
     assert partly is not None and partly.code == "amt_takes_back"
-    assert planner.amt_note(before, before, D(0)) is None
+    assert amt_note(planner, before, before, D(0)) is None
 
 
 def test_the_gains_budget_caps_the_zero_rate_gains() -> None:
