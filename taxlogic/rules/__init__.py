@@ -22,6 +22,8 @@ COMPILED = (
     "accounts",
     "amt",
     "carryforward",
+    "case_results",
+    "case_types",
     "cases",
     "deductions",
     "harvest",

@@ -8,16 +8,49 @@ fails for a reason the case could have caused.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .accounts import AccountType, parse_account_type
-from .carryforward import ScheduleD, schedule_d
-from .deductions import ReturnFacts
-from .harvest import opportunities
+from .case_results import (
+    _account_json,
+    _open_lot_json,
+    _realized_json,
+    _wash_json,
+    carryforward_by_person,
+    evaluate,
+    household_schedule,
+    money_json,
+    run_engine,
+    summarize,
+    year_totals,
+)
+from .case_types import (
+    _KEYS,
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_MONEY,
+    MAX_PLACES,
+    MAX_QUANTITY,
+    Case,
+    CaseError,
+    Income,
+    Itemized,
+    Person,
+    _bool,
+    _check_keys,
+    _date,
+    _decimal,
+    _list,
+    _money,
+    _object,
+    _quantity,
+    _required,
+    _show,
+    _text,
+    _unique,
+)
 from .lots import (
     ZERO,
     Action,
@@ -25,310 +58,59 @@ from .lots import (
     How,
     Lot,
     LotRequest,
-    OpenLot,
     Trade,
     quantity_text,
-    split_cumulative,
     to_cents,
 )
-from .tax import federal_tax, taxable_before_capital
-from .tax_tables import UnknownTaxYear, capital_loss_limit, parse_filing_status, tax_year_table
+from .tax_tables import UnknownTaxYear, parse_filing_status, tax_year_table
 from .wash_sales import (
-    HOUSEHOLD,
-    EngineError,
-    History,
     HouseholdAccount,
-    Identity,
     Kind,
     Policy,
-    Realized,
     Role,
     Security,
-    WashSale,
-    simulate,
     substantially_identical_groups,
 )
 
-# Bounds that keep every amount well inside Decimal's 28 significant digits.
-MAX_MONEY = Decimal("1e15")
-# Dates anywhere in a case, like ``tax_year`` (shared/cases/README.md, version 2).
-FIRST_DATE = date(1900, 1, 1)
-LAST_DATE = date(2200, 12, 31)
-
-# The keys each object of the case format may hold (README "Input" and "Additions for the whole
-# return"); any other key is an error naming it, so a misspelt field never silently changes a
-# result. Keys starting with "_" are comments.
-_KEYS: dict[str, frozenset[str]] = {
-    "case": frozenset(
-        {
-            "tax_year",
-            "filing_status",
-            "as_of",
-            "people",
-            "accounts",
-            "securities",
-            "lots",
-            "transactions",
-            "prices",
-            "income",
-            "deductions",
-            "carryforward_in",
-            "policy",
-        }
-    ),
-    "people": frozenset({"id", "role", "born", "blind"}),
-    "accounts": frozenset({"id", "type", "owner", "average_basis"}),
-    "securities": frozenset({"symbol", "kind", "tracks", "same_as", "underlying"}),
-    "lots": frozenset(
-        {
-            "id",
-            "account",
-            "symbol",
-            "quantity",
-            "basis",
-            "acquired",
-            "how",
-            "gift_date",
-            "value_at_gift",
-        }
-    ),
-    "transactions": frozenset(
-        {"id", "account", "date", "action", "symbol", "quantity", "amount", "lots", "ratio"}
-    ),
-    "request": frozenset({"lot", "quantity"}),
-    # income.other_short_term_gains / other_long_term_gains (extensions of this project, for
-    # the planner): gains or losses expected outside the case's accounts this year, Schedule D
-    # lines 5 and 12 (signed).
-    "income": frozenset(
-        {
-            "ordinary",
-            "investment",
-            "wages",
-            "other_ordinary",
-            "interest",
-            "ordinary_dividends",
-            "qualified_dividends",
-            "capital_gain_distributions",
-            "other_short_term_gains",
-            "other_long_term_gains",
-        }
-    ),
-    "deductions": frozenset({"state_local_taxes", "other_itemized"}),
-    "carryforward_in": frozenset({"short_term", "long_term", "by_person"}),
-    "carryforward": frozenset({"short_term", "long_term"}),
-}
-
-
-def _check_keys(obj: Mapping[str, Any], kind: str, path: str) -> None:
-    known = _KEYS[kind]
-    for key in obj:
-        if key not in known and not (isinstance(key, str) and key.startswith("_")):
-            where = f"{path}.{key}" if path else str(key)
-            raise CaseError(where, f"unknown field (known: {', '.join(sorted(known))})")
-
-
-MAX_QUANTITY = Decimal("1e12")
-MAX_PLACES = 12
-
-
-class CaseError(ValueError):
-    """A case that cannot be accepted; ``path`` names the field (``lots[0].acquired``)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    id: str
-    role: str
-    born: date | None = None
-    blind: bool = False
-
-    def is_65(self, tax_year: int) -> bool:
-        """65 or older by December 31 of ``tax_year``: one is 65 on the day before the 65th
-        birthday, so a person born on January 1 counts the year before (Pub 501)."""
-        return self.born is not None and self.born <= date(tax_year - 64, 1, 1)
-
-
-@dataclass(frozen=True, slots=True)
-class Income:
-    """Income other than the case's own sales: ordinary (wages, pensions, other ordinary
-    income) and investment (interest and ordinary dividends: ordinary income, and net
-    investment income for §1411); ``qualified_dividends`` are part of the investment income
-    but taxed at 0/15/20% (§1(h)(11)); capital-gain distributions (Schedule D line 13) and gains
-    expected outside the accounts (lines 5, 12) reach Schedule D."""
-
-    ordinary: Decimal
-    investment: Decimal
-    qualified_dividends: Decimal = ZERO
-    capital_gain_distributions: Decimal = ZERO
-    other_short_term_gains: Decimal = ZERO
-    other_long_term_gains: Decimal = ZERO
-
-
-@dataclass(frozen=True, slots=True)
-class Itemized:
-    """Itemized deductions given (Schedule A): state and local taxes before the cap, others."""
-
-    state_local_taxes: Decimal
-    other_itemized: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """One household's tax year, checked."""
-
-    tax_year: int
-    filing_status: str
-    as_of: date
-    people: tuple[Person, ...]
-    accounts: tuple[HouseholdAccount, ...]
-    securities: tuple[Security, ...]
-    lots: tuple[Lot, ...]
-    trades: tuple[Trade, ...]
-    prices: Mapping[str, Decimal] | None
-    income: Income | None
-    carryforward_short: Decimal
-    carryforward_long: Decimal
-    policy: Policy
-    identity: Identity = field(compare=False)
-    deductions: Itemized | None = None
-    carryforward_by_person: Mapping[str, tuple[Decimal, Decimal]] | None = None
-    average_basis: frozenset[tuple[str, str]] = frozenset()
-
-    def facts(self) -> ReturnFacts:
-        """What the whole return needs besides income (tax-rules.md §7)."""
-        year = self.tax_year
-        joint = self.filing_status == "married_joint"
-        boxes = seniors = 0
-        for person in self.people:
-            if person.role == Role.TAXPAYER.value or (joint and person.role == Role.SPOUSE.value):
-                old = person.is_65(year)
-                boxes += int(old) + int(person.blind)
-                seniors += int(old)
-        income = self.income
-        itemized = self.deductions
-        return ReturnFacts(
-            qualified_dividends=income.qualified_dividends if income is not None else ZERO,
-            boxes=boxes,
-            seniors=seniors,
-            state_local_taxes=itemized.state_local_taxes if itemized is not None else None,
-            other_itemized=itemized.other_itemized if itemized is not None else ZERO,
-        )
-
-    def schedule_extras(self, reported_on: str) -> tuple[Decimal, Decimal]:
-        """Schedule D amounts from outside the sales: for the household, the income's gains
-        outside the accounts (lines 5, 12) and capital-gain distributions (line 13, §852(b)(3));
-        for any return, the distributions its accounts received in the tax year."""
-        short = long = ZERO
-        if reported_on == HOUSEHOLD and self.income is not None:
-            short += self.income.other_short_term_gains
-            long += self.income.other_long_term_gains + self.income.capital_gain_distributions
-        accounts = self.accounts_by_id
-        for trade in self.trades:
-            if (
-                trade.action is Action.DISTRIBUTION
-                and trade.date.year == self.tax_year
-                and accounts[trade.account].reported_on == reported_on
-            ):
-                long += trade.amount
-        return short, long
-
-    @property
-    def accounts_by_id(self) -> dict[str, HouseholdAccount]:
-        return {a.id: a for a in self.accounts}
-
-
-# --- reading values -------------------------------------------------------------------------
-
-
-def _show(value: object) -> str:
-    return json.dumps(value) if isinstance(value, str) else repr(value)
-
-
-def _object(value: object, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CaseError(path, f"must be an object, got {_show(value)}")
-    return value
-
-
-def _list(value: object, path: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise CaseError(path, f"must be a list, got {_show(value)}")
-    return value
-
-
-def _required(obj: Mapping[str, Any], key: str, path: str) -> Any:
-    if key not in obj or obj[key] is None:
-        raise CaseError(f"{path}.{key}" if path else key, "is required")
-    return obj[key]
-
-
-def _text(value: object, path: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise CaseError(path, f"must be a non-empty string, got {_show(value)}")
-    return value
-
-
-def _decimal(value: object, path: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise CaseError(path, f"must be a decimal string, got {_show(value)}")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise CaseError(path, f"must be a decimal number, got {_show(value)}") from None
-    if not number.is_finite():
-        raise CaseError(path, f"must be a finite decimal number, got {_show(value)}")
-    return number
-
-
-def _money(value: object, path: str) -> Decimal:
-    amount = _decimal(value, path)
-    if amount < 0:
-        raise CaseError(path, f"must not be negative, got {_show(value)}")
-    if amount >= MAX_MONEY:
-        raise CaseError(path, f"is too large, got {_show(value)}")
-    return to_cents(amount)
-
-
-def _quantity(value: object, path: str) -> Decimal:
-    quantity = _decimal(value, path)
-    if quantity <= 0:
-        raise CaseError(path, f"must be positive, got {_show(value)}")
-    if quantity >= MAX_QUANTITY:
-        raise CaseError(path, f"is too large, got {_show(value)}")
-    exponent = quantity.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_PLACES:
-        raise CaseError(path, f"has more than {MAX_PLACES} decimal places, got {_show(value)}")
-    return quantity
-
-
-def _date(value: object, path: str) -> date:
-    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
-        raise CaseError(path, f"must be a date YYYY-MM-DD, got {_show(value)}")
-    try:
-        when = date.fromisoformat(value)
-    except ValueError:
-        raise CaseError(path, f"is not a real date, got {_show(value)}") from None
-    if not FIRST_DATE <= when <= LAST_DATE:
-        raise CaseError(path, f"is out of range (1900-01-01 to 2200-12-31), got {_show(value)}")
-    return when
-
-
-def _bool(value: object, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise CaseError(path, f"must be true or false, got {_show(value)}")
-    return value
-
-
-def _unique(value: str, seen: dict[str, str], path: str, what: str) -> None:
-    if value in seen:
-        raise CaseError(path, f"duplicate {what} {_show(value)} (first at {seen[value]})")
-    seen[value] = path
-
+__all__ = [
+    "Case",
+    "CaseError",
+    "FIRST_DATE",
+    "Income",
+    "Itemized",
+    "LAST_DATE",
+    "MAX_MONEY",
+    "MAX_PLACES",
+    "MAX_QUANTITY",
+    "Person",
+    "_KEYS",
+    "_bool",
+    "_check_keys",
+    "_date",
+    "_decimal",
+    "_list",
+    "_money",
+    "_object",
+    "_quantity",
+    "_required",
+    "_show",
+    "_text",
+    "_unique",
+    "_account_json",
+    "_open_lot_json",
+    "_realized_json",
+    "_wash_json",
+    "carryforward_by_person",
+    "evaluate",
+    "household_schedule",
+    "money_json",
+    "run_engine",
+    "summarize",
+    "year_totals",
+    "load_case",
+    "parse_case",
+    "evaluate_text",
+]
 
 # --- parsing --------------------------------------------------------------------------------
 
@@ -934,325 +716,6 @@ def _parse_average_basis(value: object) -> frozenset[tuple[str, str]]:
     return frozenset(found)
 
 
-# --- evaluating -----------------------------------------------------------------------------
-
-
-def run_engine(case: Case) -> History:
-    """Lot relief and wash sales over the case's history; ``CaseError`` for a sale of shares
-    that are not held (naming the transaction's field)."""
-    try:
-        return simulate(
-            accounts=case.accounts_by_id,
-            identity=case.identity,
-            lots=case.lots,
-            trades=case.trades,
-            policy=case.policy,
-            as_of=case.as_of,
-            average=case.average_basis,
-        )
-    except EngineError as error:
-        raise CaseError(f"transactions[{error.trade_seq}].{error.field}", error.message) from None
-
-
-def year_totals(
-    realized: Iterable[Realized], *, tax_year: int, reported_on: str
-) -> tuple[Decimal, Decimal]:
-    """The allowed short-term and long-term results of one return's sales dated in
-    ``tax_year`` (IRC §1222 by character)."""
-    short = long = ZERO
-    for row in realized:
-        if row.reported_on == reported_on and row.sold.year == tax_year:
-            if row.term.value == "long":
-                long += row.allowed
-            else:
-                # §852(b)(4): the part of a short-term loss on fund shares held six months or
-                # less that capital-gain distributions on them make long-term.
-                short += row.allowed - row.long_term_part
-                long += row.long_term_part
-    return short, long
-
-
-def household_schedule(
-    case: Case, totals: tuple[Decimal, Decimal], *, explain: bool = True
-) -> ScheduleD:
-    """Schedule D of the household's return with the year's sale results ``totals``, plus the
-    amounts from outside the sales (``Case.schedule_extras``), carried over with taxable income
-    from the whole return (worksheet line 1 = Form 1040 line 15, before being floored at 0)."""
-    extra_short, extra_long = case.schedule_extras(HOUSEHOLD)
-    short = totals[0] + extra_short
-    long = totals[1] + extra_long
-    taxable_before: Decimal | None = None
-    if case.income is not None:
-        line_16 = short + long - case.carryforward_short - case.carryforward_long
-        line_21 = min(-line_16, capital_loss_limit(case.filing_status)) if line_16 < 0 else ZERO
-        taxable_before = taxable_before_capital(
-            tax_year=case.tax_year,
-            filing_status=case.filing_status,
-            ordinary_income=case.income.ordinary,
-            investment_income=case.income.investment,
-            facts=case.facts(),
-            capital_loss_deduction=line_21,
-        )
-    return schedule_d(
-        short_term_results=short,
-        long_term_results=long,
-        carryforward_in_short=case.carryforward_short,
-        carryforward_in_long=case.carryforward_long,
-        filing_status=case.filing_status,
-        taxable_income_before_capital=taxable_before,
-        explain=explain,
-    )
-
-
-def summarize(
-    realized: tuple[Realized, ...],
-    *,
-    tax_year: int,
-    reported_on: str,
-    filing_status: str,
-    carryforward_short: Decimal,
-    carryforward_long: Decimal,
-    taxable_income_before_capital: Decimal | None,
-    extra: tuple[Decimal, Decimal] = (ZERO, ZERO),
-) -> ScheduleD:
-    """Schedule D of one return: the allowed results of its sales dated in ``tax_year``
-    (``year_totals``; §1211(b), §1212(b) through ``schedule_d``), plus ``extra`` (short, long)
-    from outside the sales."""
-    short, long = year_totals(realized, tax_year=tax_year, reported_on=reported_on)
-    short += extra[0]
-    long += extra[1]
-    return schedule_d(
-        short_term_results=short,
-        long_term_results=long,
-        carryforward_in_short=carryforward_short,
-        carryforward_in_long=carryforward_long,
-        filing_status=filing_status,
-        taxable_income_before_capital=taxable_income_before_capital,
-    )
-
-
-def evaluate(case: Case) -> dict[str, Any]:
-    """The result of a case, shaped exactly as shared/cases/README.md "Output" describes."""
-    history = run_engine(case)
-    accounts = case.accounts_by_id
-
-    totals = year_totals(history.realized, tax_year=case.tax_year, reported_on=HOUSEHOLD)
-    schedule = household_schedule(case, totals)
-
-    result: dict[str, Any] = {
-        "tax_year": case.tax_year,
-        "filing_status": case.filing_status,
-        "as_of": case.as_of.isoformat(),
-        "accounts": [_account_json(a) for a in case.accounts],
-        "realized": [_realized_json(r) for r in history.realized if r.reported_on is not None],
-        "wash_sales": [_wash_json(w) for w in history.wash_sales],
-        "open_lots": [row for o in history.open_lots for row in _open_lot_json(o)],
-        "summary": schedule.to_json(),
-    }
-    if case.carryforward_by_person is not None:
-        carry = result["summary"]["carryforward_out"]
-        carry["by_person"] = {
-            person: {"short_term": money_json(short), "long_term": money_json(long)}
-            for person, (short, long) in carryforward_by_person(case, history, schedule).items()
-        }
-    if case.income is not None:
-        tax = federal_tax(
-            tax_year=case.tax_year,
-            filing_status=case.filing_status,
-            ordinary_income=case.income.ordinary,
-            investment_income=case.income.investment,
-            schedule=schedule,
-            facts=case.facts(),
-        )
-        result["tax"] = tax.to_json()
-    if case.prices is not None:
-        plan = opportunities(
-            holdings=history.holdings_as_of,
-            prices=case.prices,
-            as_of=case.as_of,
-            accounts=accounts,
-            identity=case.identity,
-            policy=case.policy,
-        )
-        result["opportunities"] = [o.to_json() for o in plan]
-
-    separate: dict[str, Any] = {}
-    for account in case.accounts:
-        if account.separate_taxpayer:
-            # A trust or a minor is its own taxpayer: its own $3,000 limit (§1211(b)) and no
-            # carryforward given in the case format; a single filer's figures.
-            own = summarize(
-                history.realized,
-                tax_year=case.tax_year,
-                reported_on=account.id,
-                filing_status="single",
-                carryforward_short=ZERO,
-                carryforward_long=ZERO,
-                taxable_income_before_capital=None,
-                extra=case.schedule_extras(account.id),
-            ).to_json()
-            separate[account.id] = {**own, "summary": dict(own)}
-    result["separate_returns"] = separate
-    result["policy"] = case.policy.to_json()
-    return result
-
-
-def carryforward_by_person(
-    case: Case, history: History, schedule: ScheduleD
-) -> dict[str, tuple[Decimal, Decimal]]:
-    """Next year's carryforward of each person on the return (tax-rules.md §4.4).
-
-    A carryover belongs to the person whose property gave rise to it (Treas. Reg.
-    §1.1212-1(c)(1)(iii)): each person's net loss by character is their own carryforward in plus
-    their results — a sale in an account they own, half of one in a joint account, the income's
-    outside gains to the taxpayer — and the household's carryforward of each character is shared
-    among the people in proportion to their net losses of it, to the cent, adding up."""
-    given = case.carryforward_by_person or {}
-    on_return = [
-        p.id
-        for p in case.people
-        if p.role == Role.TAXPAYER.value
-        or (p.role == Role.SPOUSE.value and case.filing_status == "married_joint")
-    ]
-    people = on_return + [p for p in given if p not in on_return]
-    taxpayer = on_return[0]
-    owner_of = {a.id: a.owner for a in case.accounts}
-    joint = {a.id for a in case.accounts if a.type is AccountType.TAXABLE_JOINT}
-    spouse = next((p for p in on_return if p != taxpayer), None)
-    net: dict[str, list[Decimal]] = {p: [ZERO, ZERO] for p in people}
-    for person, (short, long) in given.items():
-        net[person][0] -= short
-        net[person][1] -= long
-
-    def credit(account: str, short: Decimal, long: Decimal) -> None:
-        if account in joint and spouse is not None:
-            half_short, half_long = to_cents(short / 2), to_cents(long / 2)
-            net[taxpayer][0] += half_short
-            net[taxpayer][1] += half_long
-            net[spouse][0] += short - half_short
-            net[spouse][1] += long - half_long
-            return
-        owner = owner_of[account] if owner_of[account] in net else taxpayer
-        net[owner][0] += short
-        net[owner][1] += long
-
-    for row in history.realized:
-        if row.reported_on == HOUSEHOLD and row.sold.year == case.tax_year:
-            if row.term.value == "long":
-                credit(row.account, ZERO, row.allowed)
-            else:
-                credit(row.account, row.allowed - row.long_term_part, row.long_term_part)
-    for trade in case.trades:
-        if (
-            trade.action is Action.DISTRIBUTION
-            and trade.date.year == case.tax_year
-            and case.accounts_by_id[trade.account].reported_on == HOUSEHOLD
-        ):
-            credit(trade.account, ZERO, trade.amount)
-    if case.income is not None:
-        net[taxpayer][0] += case.income.other_short_term_gains
-        net[taxpayer][1] += (
-            case.income.other_long_term_gains + case.income.capital_gain_distributions
-        )
-
-    out: dict[str, list[Decimal]] = {p: [ZERO, ZERO] for p in people}
-    for index, total in ((0, schedule.carryforward_short), (1, schedule.carryforward_long)):
-        if total <= 0:
-            continue
-        losses = [max(ZERO, -net[p][index]) for p in people]
-        if sum(losses, ZERO) == 0:
-            out[taxpayer][index] = total
-            continue
-        for person, part in zip(people, split_cumulative(total, losses), strict=True):
-            out[person][index] = part
-    return {p: (v[0], v[1]) for p, v in out.items()}
-
-
 def evaluate_text(text: str) -> dict[str, Any]:
     """Parse, check and evaluate a case given as JSON text."""
     return evaluate(load_case(text))
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-def money_json(amount: Decimal) -> str:
-    """Money as a 2-place string, rounded half-up ("-0.00" never appears)."""
-    cents = to_cents(amount)
-    if cents == 0:
-        return "0.00"
-    return f"{cents:.2f}"
-
-
-def _account_json(account: HouseholdAccount) -> dict[str, Any]:
-    eligibility = account.eligibility
-    return {
-        "id": account.id,
-        "type": account.type.value,
-        "owner": account.owner,
-        "treatment": eligibility.treatment.value,
-        "harvestable": eligibility.harvestable,
-        "separate_taxpayer": eligibility.separate_taxpayer,
-        "on_return": account.on_return,
-        "reason": eligibility.reason.to_json(),
-    }
-
-
-def _realized_json(row: Realized) -> dict[str, Any]:
-    return {
-        "sale": row.sale,
-        "lot": row.lot,
-        "account": row.account,
-        "symbol": row.symbol,
-        "quantity": quantity_text(row.quantity),
-        "acquired": row.acquired.isoformat(),
-        "holding_from": row.holding_from.isoformat(),
-        "sold": row.sold.isoformat(),
-        "proceeds": money_json(row.proceeds),
-        "basis": money_json(row.basis),
-        "gain": money_json(row.gain),
-        "term": row.term.value,
-        "disallowed": money_json(row.disallowed),
-        "allowed": money_json(row.allowed),
-        "code": row.code,
-        "return": row.reported_on,
-    }
-
-
-def _wash_json(row: WashSale) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "sale": row.sale,
-        "lot": row.lot,
-        "sold": row.sold.isoformat(),
-        "replacement": row.replacement,
-        "replacement_account": row.replacement_account,
-        "quantity": quantity_text(row.quantity),
-        "disallowed": money_json(row.disallowed),
-        "permanent": row.permanent,
-    }
-    if row.holding_from is not None:
-        out["holding_from"] = row.holding_from.isoformat()
-    return out
-
-
-def _open_lot_json(open_lot: OpenLot) -> list[dict[str, Any]]:
-    lot = open_lot.lot
-    rows: list[dict[str, Any]] = []
-    for piece in open_lot.pieces:
-        row: dict[str, Any] = {
-            "lot": lot.id,
-            "account": lot.account,
-            "symbol": lot.symbol,
-            "quantity": quantity_text(piece.quantity),
-            "basis": money_json(piece.basis),
-            "acquired": lot.acquired.isoformat(),
-            "holding_from": piece.holding_from.isoformat(),
-            "how": lot.how.value,
-        }
-        if piece.adjusted:
-            row["wash_adjustment"] = money_json(piece.deferred)
-        if lot.gift is not None and piece.gift_value is not None:
-            row["gift_date"] = lot.gift.gift_date.isoformat()
-            row["value_at_gift"] = money_json(piece.gift_value)
-        rows.append(row)
-    return rows
