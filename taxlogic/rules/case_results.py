@@ -15,6 +15,7 @@ from .case_types import (
     Case,
     CaseError,
 )
+from .deductions import ReturnFacts
 from .harvest import opportunities
 from .lots import (
     ZERO,
@@ -76,12 +77,18 @@ def year_totals(
 
 
 def household_schedule(
-    case: Case, totals: tuple[Decimal, Decimal], *, explain: bool = True
+    case: Case,
+    totals: tuple[Decimal, Decimal],
+    *,
+    explain: bool = True,
+    extras: tuple[Decimal, Decimal] | None = None,
+    facts: ReturnFacts | None = None,
 ) -> ScheduleD:
     """Schedule D of the household's return with the year's sale results ``totals``, plus the
     amounts from outside the sales (``Case.schedule_extras``), carried over with taxable income
-    from the whole return (worksheet line 1 = Form 1040 line 15, before being floored at 0)."""
-    extra_short, extra_long = case.schedule_extras(HOUSEHOLD)
+    from the whole return (worksheet line 1 = Form 1040 line 15, before being floored at 0).
+    A caller asking many times passes ``extras`` and ``facts`` worked out once."""
+    extra_short, extra_long = case.schedule_extras(HOUSEHOLD) if extras is None else extras
     short = totals[0] + extra_short
     long = totals[1] + extra_long
     taxable_before: Decimal | None = None
@@ -93,7 +100,7 @@ def household_schedule(
             filing_status=case.filing_status,
             ordinary_income=case.income.ordinary,
             investment_income=case.income.investment,
-            facts=case.facts(),
+            facts=case.facts() if facts is None else facts,
             capital_loss_deduction=line_21,
         )
     return schedule_d(

@@ -156,6 +156,7 @@ class _Planner:
         self.case, self.rules, self.income = case, rules, case.income
         self.year_totals = year_totals
         self.household_schedule = household_schedule
+        self.extras = case.schedule_extras(HOUSEHOLD)
         self.facts = case.facts()
         self.accounts = case.accounts_by_id
         self.identity, self.policy = case.identity, case.policy
@@ -197,7 +198,9 @@ class _Planner:
     ) -> tuple[ScheduleD, TaxResult]:
         """Schedule D and federal tax of the return with the year's results ``totals``; the
         reasons are worded only with ``explain`` (for the figures shown)."""
-        schedule = self.household_schedule(self.case, totals, explain=explain)
+        schedule = self.household_schedule(
+            self.case, totals, explain=explain, extras=self.extras, facts=self.facts
+        )
         tax = federal_tax(
             tax_year=self.year,
             filing_status=self.case.filing_status,
