@@ -321,6 +321,11 @@ def _realized_json(row: Realized) -> dict[str, Any]:
         "allowed": money_json(row.allowed),
         "code": row.code,
         "return": row.reported_on,
+        **(
+            {"long_term_part": money_json(row.long_term_part)}  # §852(b)(4)
+            if row.long_term_part
+            else {}
+        ),
     }
 
 

@@ -277,8 +277,11 @@ def test_a_distribution_is_long_term_and_makes_a_short_holding_loss_long_term() 
             },
         ],
     }
-    summary = run(case)["summary"]
+    result = run(case)
+    summary = result["summary"]
     assert (summary["short_term"], summary["long_term"]) == ("-200.00", "0.00")
+    [row] = result["realized"]
+    assert (row["term"], row["gain"], row["long_term_part"]) == ("short", "-500.00", "-300.00")
 
 
 def test_an_inherited_lot_washed_gives_a_long_term_replacement() -> None:
