@@ -179,3 +179,19 @@ def test_a_bad_preview_names_the_field(sale: dict[str, Any], field: str) -> None
     with pytest.raises(CaseError) as error:
         preview_sale(snapshot={"case": _preview_case()}, sales=[sale])
     assert error.value.path == field
+
+
+def test_a_zero_rate_gain_that_shrinks_the_senior_deduction_is_not_free() -> None:
+    # Single, 100,000 of income, 60,000 itemized: taxable income ~35,500, under the 0% top.
+    # A 3,000 gain at 0% still raises MAGI, which cuts the senior deduction by 6% of it
+    # (180): the tax rises, so at 65 the gain is not suggested; at 50 it is.
+    lots = [lot("G1", "MSFT", "10", "1000.00", days_ago(900))]
+
+    def suggested(born: str) -> list[str | None]:
+        case = case_of(lots, status="single", income="100000")
+        case["people"][0]["born"] = born
+        case["deductions"] = {"state_local_taxes": "30000", "other_itemized": "30000"}
+        return [r.lot for r in plan(case).recommendations if r.step.value == "realize_gain"]
+
+    assert suggested("1976-03-01") == ["G1"]
+    assert suggested("1950-03-01") == []
