@@ -381,8 +381,10 @@ def figures(
         r for r in p.history.realized if r.reported_on == HOUSEHOLD and r.sold.year == p.year
     ]
     disallowed = sum((r.disallowed for r in this_year), ZERO)
-    realized_short = before_schedule.short_term + case.carryforward_short
-    realized_long = before_schedule.long_term + case.carryforward_long
+    # The sales of the year only: gains expected outside the accounts and capital-gain
+    # distributions (Schedule D lines 5, 12, 13) are shown apart.
+    realized_short = before_schedule.short_term + case.carryforward_short - p.extras[0]
+    realized_long = before_schedule.long_term + case.carryforward_long - p.extras[1]
     realized = Reason(
         "realized_this_year",
         f"{len(this_year)} lot sales dated {p.year} reached this return: short-term "
@@ -510,14 +512,35 @@ def core_figures(
     before_schedule, before_tax = p.base
     after_schedule, after_tax = after
     case = p.case
-    realized_short = before_schedule.short_term + case.carryforward_short
-    realized_long = before_schedule.long_term + case.carryforward_long
+    # The sales of the year only: gains expected outside the accounts and capital-gain
+    # distributions (Schedule D lines 5, 12, 13) are shown apart.
+    realized_short = before_schedule.short_term + case.carryforward_short - p.extras[0]
+    realized_long = before_schedule.long_term + case.carryforward_long - p.extras[1]
     gains_before = max(before_schedule.net, ZERO)
     offset = gains_before - max(after_schedule.net, ZERO)
     saved = before_tax.total - after_tax.total
+    outside: tuple[Figure, ...] = ()
+    if p.extras != (ZERO, ZERO):
+        outside = (
+            Figure(
+                "gains_outside",
+                "Gains expected outside these accounts",
+                p.extras[0] + p.extras[1],
+                (
+                    Reason(
+                        "gains_outside",
+                        f"From the tax profile: short-term {money_text(p.extras[0])}, "
+                        f"long-term {money_text(p.extras[1])} (planned realizations elsewhere "
+                        "and capital-gain distributions); the harvests offset them too.",
+                        "IRC §852(b)(3); Schedule D, lines 5, 12 and 13",
+                    ),
+                ),
+            ),
+        )
     return (
         Figure("realized_short", "Realized short-term this year", realized_short, (realized,)),
         Figure("realized_long", "Realized long-term this year", realized_long, (realized,)),
+        *outside,
         Figure(
             "carryforward_in",
             "Loss carryforward in",

@@ -51,6 +51,9 @@ def test_planned_gains_are_offset_first_and_zero_savers_are_grouped_last() -> No
     assert [r.group for r in rows] == ["this_year", "carryforward_only"]
     assert rows[1].tax_saved == 0
     assert rows[1].carryforward_added == D("3000.00")
+    figures = {f.key: f.amount for f in result.figures}
+    assert figures["gains_outside"] == D("10000.00")
+    assert figures["realized_long"] == 0  # the sales only
     # Still the difference of two full computations.
     assert result.tax_saved == sum((r.tax_saved for r in rows), D(0))
 
