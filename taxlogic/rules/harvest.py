@@ -17,10 +17,11 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .carryforward import ScheduleD
+from .carryforward import ScheduleD, money_text
 from .lots import (
     ZERO,
 )
+from .reasons import Reason
 from .tax import TaxResult, federal_tax
 from .wash_sales import (
     HOUSEHOLD,
@@ -169,6 +170,21 @@ class _Planner:
         self.base_totals = self.totals(self.history.realized)
         self.base = self.tax_on(self.base_totals, explain=True)
 
+    def over_budget(self, schedule: ScheduleD) -> tuple[Reason, ...]:
+        """The year's net gain with the plan above the household's gains budget, said."""
+        budget = self.rules.gains_budget
+        if budget is None or schedule.net <= budget:
+            return ()
+        return (
+            Reason(
+                "over_gains_budget",
+                f"With this plan the year's net capital gain is {money_text(schedule.net)}, "
+                f"above the gains budget of {money_text(budget)} in the tax profile: harvest "
+                "more losses, or defer a planned sale.",
+                "Tax profile: gains budget; Schedule D, line 16",
+            ),
+        )
+
     # --- helpers -------------------------------------------------------------------------
     def label(self, key: str) -> str:
         return self.rules.labels.get(key, key)
@@ -265,9 +281,7 @@ class _Planner:
             below_threshold=tuple(below),
             wait=wait,
             do_not_buy=plan_reminders.calendar(self, harvests),
-            warnings=plan_reminders.warnings(
-                self,
-            ),
+            warnings=(*plan_reminders.warnings(self), *self.over_budget(after[0])),
             notes=plan_reminders.notes(self, advantaged, below, blocked_findings, bool(harvests)),
             state_estimate=plan_figures.state_of(self, self.base[1], after[1]),
             state_rate=self.rules.state_marginal_rate,

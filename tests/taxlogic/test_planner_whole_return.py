@@ -198,3 +198,16 @@ def test_a_zero_rate_gain_that_shrinks_the_senior_deduction_is_not_free() -> Non
 
     assert suggested("1976-03-01") == ["G1"]
     assert suggested("1950-03-01") == []
+
+
+def test_a_net_gain_above_the_gains_budget_is_said() -> None:
+    case = _planned(
+        case_of([lot("A1", "AAPL", "20", "3400.00", days_ago(500))], status="single"),
+        other_long_term_gains="20000.00",
+    )
+    over = plan(case, gains_budget=D("5000"))
+    [warning] = [w for w in over.warnings if w.code == "over_gains_budget"]
+    assert "$19,600" in warning.text and "$5,000" in warning.text
+    assert not [
+        w for w in plan(case, gains_budget=D("50000")).warnings if w.code.startswith("over")
+    ]
