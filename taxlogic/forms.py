@@ -24,6 +24,9 @@ POLICY_LABELS = {
     "earlier_acquired_lot_is_replacement": (
         "A lot bought before the one sold can be its replacement (literal §1091(a))"
     ),
+    "inherited_wash_tacks_long_term": (
+        "A replacement for washed inherited shares is long-term (§1223(9) with §1223(3))"
+    ),
 }
 RUN_DATE_RE = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 

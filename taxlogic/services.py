@@ -51,6 +51,7 @@ from clients.models import (
     Household,
     Person,
     PersonRole,
+    ReliefMethod,
     Replacement,
     Security,
     TaxLot,
@@ -388,9 +389,7 @@ def _inputs_of(
 
     accounts = rows.accounts.get(household.pk, [])
     people_json = [
-        {"id": str(p.public_id), "role": p.role}
-        for p in people
-        if p.role in (PersonRole.TAXPAYER, PersonRole.SPOUSE)
+        _person_json(p) for p in people if p.role in (PersonRole.TAXPAYER, PersonRole.SPOUSE)
     ]
     dependents = {p.pk for p in people if p.role not in (PersonRole.TAXPAYER, PersonRole.SPOUSE)}
     accounts_json = []
@@ -512,6 +511,7 @@ def _inputs_of(
         for s in mine
     ]
     prices = {s.symbol: _text(s.close) for s in mine if s.close is not None}
+    _average_basis(accounts_json, accounts, lots, account_ids, mine)
 
     snapshot = {
         "case": {
@@ -524,11 +524,12 @@ def _inputs_of(
             "lots": lots_json,
             "transactions": trades_json,
             "prices": prices,
+            # Gains outside our accounts: the profile's and the planned realizations' sums.
             "income": {
-                "ordinary": f"{profile.expected_ordinary_income:.2f}",
-                "investment": f"{profile.investment_income:.2f}",
+                **_income_json(profile),
                 **outside_gains(profile, (profile.planned_short, profile.planned_long)),
             },
+            **_deductions_json(profile),
             # The ledger's figures by person when it has the year, else the profile's totals.
             "carryforward_in": carryforward_snapshot(people, rows.ledger.get(household.pk))
             or {
@@ -544,6 +545,7 @@ def _inputs_of(
             "recurring": _recurring(rows.recurring.get(household.pk, []), account_ids),
             "labels": labels,
             "notes": [n.to_json() for n in notes],
+            **_planner_settings(profile),
         },
     }
     if version := rows.list_versions.get(household.firm_id):
@@ -554,6 +556,94 @@ def _inputs_of(
         accounts={public_id: pk for pk, public_id in account_ids.items()},
         securities={s.symbol: s.pk for s in mine},
     )
+
+
+# --- the whole return (issue 13): the case format's version 2 fields from the profile ------
+
+
+_NEW_INCOME = (
+    ("wages", "wages"),
+    ("other_ordinary_income", "other_ordinary"),
+    ("taxable_interest", "interest"),
+    ("ordinary_dividends", "ordinary_dividends"),
+    ("qualified_dividends", "qualified_dividends"),
+    ("capital_gain_distributions", "capital_gain_distributions"),
+    ("other_short_term_gains", "other_short_term_gains"),
+    ("other_long_term_gains", "other_long_term_gains"),
+)
+
+
+def _person_json(person: Person) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": str(person.public_id), "role": person.role}
+    if person.date_of_birth is not None:
+        out["born"] = person.date_of_birth.isoformat()
+    if person.blind:
+        out["blind"] = True
+    return out
+
+
+_REPLACING = ("wages", "other_ordinary", "interest", "ordinary_dividends")
+
+
+def _income_json(profile: TaxProfile) -> dict[str, str]:
+    """The profile's income in the case format (clients/models.py TaxProfile): the detailed
+    income fields replace the two older totals when any of wages, other ordinary income,
+    interest or ordinary dividends is set (the parts left empty are zero); qualified
+    dividends, capital-gain distributions and other gains are given whenever set. With the
+    older totals, qualified dividends come on top of them (the old investment income is
+    interest and non-qualified dividends)."""
+    given = {key: getattr(profile, name) for name, key in _NEW_INCOME}
+    out = {key: f"{value:.2f}" for key, value in given.items() if value is not None}
+    if all(given[key] is None for key in _REPLACING):
+        out["ordinary"] = f"{profile.expected_ordinary_income:.2f}"
+        out["investment"] = f"{profile.investment_income:.2f}"
+        if given["qualified_dividends"] is not None:
+            out["ordinary_dividends"] = out["qualified_dividends"]
+    return out
+
+
+def _deductions_json(profile: TaxProfile) -> dict[str, Any]:
+    if profile.state_local_taxes is None and profile.other_itemized_deductions is None:
+        return {}
+    return {
+        "deductions": {
+            "state_local_taxes": f"{profile.state_local_taxes or 0:.2f}",
+            "other_itemized": f"{profile.other_itemized_deductions or 0:.2f}",
+        }
+    }
+
+
+def _planner_settings(profile: TaxProfile) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if profile.state_marginal_rate is not None:
+        out["state_marginal_rate"] = _text(profile.state_marginal_rate)
+    if profile.gains_budget is not None:
+        out["gains_budget"] = f"{profile.gains_budget:.2f}"
+    return out
+
+
+def _average_basis(
+    accounts_json: list[dict[str, Any]],
+    accounts: list[Account],
+    lots: list[Any],
+    account_ids: dict[int, str],
+    securities: list[Security],
+) -> None:
+    """Funds held at average basis (Reg. §1.1012-1(e)): in accounts that say so and relieve by
+    average cost, the fund symbols held there."""
+    averaged = {
+        a.pk for a in accounts if a.average_basis and a.relief_method == ReliefMethod.AVERAGE
+    }
+    if not averaged:
+        return
+    funds = {s.symbol for s in securities if s.kind == "fund"}
+    held: dict[str, set[str]] = {}
+    for lot in lots:
+        if lot.account_id in averaged and lot.symbol in funds:
+            held.setdefault(account_ids[lot.account_id], set()).add(lot.symbol)
+    for entry in accounts_json:
+        if entry["id"] in held:
+            entry["average_basis"] = sorted(held[entry["id"]])
 
 
 def _recurring(

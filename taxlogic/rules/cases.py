@@ -8,15 +8,49 @@ fails for a reason the case could have caused.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .accounts import AccountType, parse_account_type
-from .carryforward import ScheduleD, schedule_d
-from .harvest import opportunities
+from .case_results import (
+    _account_json,
+    _open_lot_json,
+    _realized_json,
+    _wash_json,
+    carryforward_by_person,
+    evaluate,
+    household_schedule,
+    money_json,
+    run_engine,
+    summarize,
+    year_totals,
+)
+from .case_types import (
+    _KEYS,
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_MONEY,
+    MAX_PLACES,
+    MAX_QUANTITY,
+    Case,
+    CaseError,
+    Income,
+    Itemized,
+    Person,
+    _bool,
+    _check_keys,
+    _date,
+    _decimal,
+    _list,
+    _money,
+    _object,
+    _quantity,
+    _required,
+    _show,
+    _text,
+    _unique,
+)
 from .lots import (
     ZERO,
     Action,
@@ -24,167 +58,59 @@ from .lots import (
     How,
     Lot,
     LotRequest,
-    OpenLot,
     Trade,
     quantity_text,
     to_cents,
 )
-from .tax import federal_tax
-from .tax_tables import UnknownTaxYear, parse_filing_status, standard_deduction, tax_year_table
+from .tax_tables import UnknownTaxYear, parse_filing_status, tax_year_table
 from .wash_sales import (
-    HOUSEHOLD,
-    EngineError,
-    History,
     HouseholdAccount,
-    Identity,
     Kind,
     Policy,
-    Realized,
     Role,
     Security,
-    WashSale,
-    simulate,
     substantially_identical_groups,
 )
 
-# Bounds that keep every amount well inside Decimal's 28 significant digits.
-MAX_MONEY = Decimal("1e15")
-MAX_QUANTITY = Decimal("1e12")
-MAX_PLACES = 12
-
-
-class CaseError(ValueError):
-    """A case that cannot be accepted; ``path`` names the field (``lots[0].acquired``)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    id: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class Income:
-    """Income other than capital gains: ordinary (wages, pensions) and investment (interest,
-    ordinary dividends: ordinary income, and net investment income for §1411)."""
-
-    ordinary: Decimal
-    investment: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """One household's tax year, checked."""
-
-    tax_year: int
-    filing_status: str
-    as_of: date
-    people: tuple[Person, ...]
-    accounts: tuple[HouseholdAccount, ...]
-    securities: tuple[Security, ...]
-    lots: tuple[Lot, ...]
-    trades: tuple[Trade, ...]
-    prices: Mapping[str, Decimal] | None
-    income: Income | None
-    carryforward_short: Decimal
-    carryforward_long: Decimal
-    policy: Policy
-    identity: Identity = field(compare=False)
-
-    @property
-    def accounts_by_id(self) -> dict[str, HouseholdAccount]:
-        return {a.id: a for a in self.accounts}
-
-
-# --- reading values -------------------------------------------------------------------------
-
-
-def _show(value: object) -> str:
-    return json.dumps(value) if isinstance(value, str) else repr(value)
-
-
-def _object(value: object, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CaseError(path, f"must be an object, got {_show(value)}")
-    return value
-
-
-def _list(value: object, path: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise CaseError(path, f"must be a list, got {_show(value)}")
-    return value
-
-
-def _required(obj: Mapping[str, Any], key: str, path: str) -> Any:
-    if key not in obj or obj[key] is None:
-        raise CaseError(f"{path}.{key}" if path else key, "is required")
-    return obj[key]
-
-
-def _text(value: object, path: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise CaseError(path, f"must be a non-empty string, got {_show(value)}")
-    return value
-
-
-def _decimal(value: object, path: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise CaseError(path, f"must be a decimal string, got {_show(value)}")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise CaseError(path, f"must be a decimal number, got {_show(value)}") from None
-    if not number.is_finite():
-        raise CaseError(path, f"must be a finite decimal number, got {_show(value)}")
-    return number
-
-
-def _money(value: object, path: str) -> Decimal:
-    amount = _decimal(value, path)
-    if amount < 0:
-        raise CaseError(path, f"must not be negative, got {_show(value)}")
-    if amount >= MAX_MONEY:
-        raise CaseError(path, f"is too large, got {_show(value)}")
-    return to_cents(amount)
-
-
-def _quantity(value: object, path: str) -> Decimal:
-    quantity = _decimal(value, path)
-    if quantity <= 0:
-        raise CaseError(path, f"must be positive, got {_show(value)}")
-    if quantity >= MAX_QUANTITY:
-        raise CaseError(path, f"is too large, got {_show(value)}")
-    exponent = quantity.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_PLACES:
-        raise CaseError(path, f"has more than {MAX_PLACES} decimal places, got {_show(value)}")
-    return quantity
-
-
-def _date(value: object, path: str) -> date:
-    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
-        raise CaseError(path, f"must be a date YYYY-MM-DD, got {_show(value)}")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CaseError(path, f"is not a real date, got {_show(value)}") from None
-
-
-def _bool(value: object, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise CaseError(path, f"must be true or false, got {_show(value)}")
-    return value
-
-
-def _unique(value: str, seen: dict[str, str], path: str, what: str) -> None:
-    if value in seen:
-        raise CaseError(path, f"duplicate {what} {_show(value)} (first at {seen[value]})")
-    seen[value] = path
-
+__all__ = [
+    "Case",
+    "CaseError",
+    "FIRST_DATE",
+    "Income",
+    "Itemized",
+    "LAST_DATE",
+    "MAX_MONEY",
+    "MAX_PLACES",
+    "MAX_QUANTITY",
+    "Person",
+    "_KEYS",
+    "_bool",
+    "_check_keys",
+    "_date",
+    "_decimal",
+    "_list",
+    "_money",
+    "_object",
+    "_quantity",
+    "_required",
+    "_show",
+    "_text",
+    "_unique",
+    "_account_json",
+    "_open_lot_json",
+    "_realized_json",
+    "_wash_json",
+    "carryforward_by_person",
+    "evaluate",
+    "household_schedule",
+    "money_json",
+    "run_engine",
+    "summarize",
+    "year_totals",
+    "load_case",
+    "parse_case",
+    "evaluate_text",
+]
 
 # --- parsing --------------------------------------------------------------------------------
 
@@ -209,6 +135,7 @@ def _reject_constant(name: str) -> object:
 def parse_case(data: object) -> Case:
     """Check a decoded case and build a ``Case``; raises ``CaseError`` naming the field."""
     root = _object(data, "case")
+    _check_keys(root, "case", "")
 
     year_value = _required(root, "tax_year", "")
     if isinstance(year_value, bool) or not isinstance(year_value, int):
@@ -243,7 +170,9 @@ def parse_case(data: object) -> Case:
     prices = _parse_prices(root.get("prices"), known)
 
     income = _parse_income(root.get("income"), tax_year)
-    carry_short, carry_long = _parse_carryforward(root.get("carryforward_in"))
+    deductions = _parse_deductions(root.get("deductions"), tax_year)
+    carry_short, carry_long, by_person = _parse_carryforward(root.get("carryforward_in"), people)
+    average = _parse_average_basis(root.get("accounts"))
 
     identity = substantially_identical_groups(securities, policy=policy, symbols=sorted(symbols))
     return Case(
@@ -261,6 +190,9 @@ def parse_case(data: object) -> Case:
         carryforward_long=carry_long,
         policy=policy,
         identity=identity,
+        deductions=deductions,
+        carryforward_by_person=by_person,
+        average_basis=average,
     )
 
 
@@ -286,10 +218,13 @@ def _parse_people(value: object) -> tuple[Person, ...]:
     for index, item in enumerate(items):
         path = f"people[{index}]"
         obj = _object(item, path)
+        _check_keys(obj, "people", path)
         person_id = _text(_required(obj, "id", path), f"{path}.id")
         _unique(person_id, seen, f"{path}.id", "person id")
         role = _text(_required(obj, "role", path), f"{path}.role").strip().lower()
-        people.append(Person(person_id, role))
+        born = _date(obj["born"], f"{path}.born") if obj.get("born") is not None else None
+        blind = _bool(obj["blind"], f"{path}.blind") if obj.get("blind") is not None else False
+        people.append(Person(person_id, role, born, blind))
     taxpayers = [p for p in people if p.role == Role.TAXPAYER.value]
     if len(taxpayers) != 1:
         raise CaseError("people", f"must name exactly one taxpayer, got {len(taxpayers)}")
@@ -312,6 +247,7 @@ def _parse_accounts(
     for index, item in enumerate(_list(value, "accounts")):
         path = f"accounts[{index}]"
         obj = _object(item, path)
+        _check_keys(obj, "accounts", path)
         account_id = _text(_required(obj, "id", path), f"{path}.id")
         _unique(account_id, seen, f"{path}.id", "account id")
         type_value = _required(obj, "type", path)
@@ -349,6 +285,10 @@ def _parse_accounts(
 
 _HOW_OF = {h.value: h for h in How}
 _ACTION_OF = {a.value: a for a in Action}
+_SHARE_ACTIONS = frozenset({Action.BUY, Action.REINVEST, Action.SELL})
+_LOT_KEYS = _KEYS["lots"] - {"gift_date", "value_at_gift"}
+_TRADE_KEYS = _KEYS["transactions"] - {"ratio"}
+_REQUEST_KEYS = _KEYS["request"]
 
 
 def _quick_number(text: object) -> Decimal | None:
@@ -380,9 +320,10 @@ def _quick_date(text: object) -> date | None:
     if type(text) is not str or len(text) != 10 or text[4] != "-" or text[7] != "-":
         return None
     try:
-        return date.fromisoformat(text)
+        when = date.fromisoformat(text)
     except ValueError:
         return None
+    return when if FIRST_DATE <= when <= LAST_DATE else None
 
 
 def _quick_text(value: object) -> str | None:
@@ -390,7 +331,7 @@ def _quick_text(value: object) -> str | None:
 
 
 def _quick_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Lot | None:
-    if type(item) is not dict:
+    if type(item) is not dict or not item.keys() <= _LOT_KEYS:
         return None
     lot_id = _quick_text(item.get("id"))
     account = _quick_text(item.get("account"))
@@ -411,7 +352,7 @@ def _quick_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]
 
 
 def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Trade | None:
-    if type(item) is not dict:
+    if type(item) is not dict or not item.keys() <= _TRADE_KEYS:
         return None
     trade_id = _quick_text(item.get("id"))
     account = _quick_text(item.get("account"))
@@ -420,7 +361,7 @@ def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, st
     action = _ACTION_OF.get(action_value) if type(action_value) is str else None
     if trade_id is None or trade_id in ids or account not in accounts or symbol is None:
         return None
-    if action is None:
+    if action is None or action not in _SHARE_ACTIONS:
         return None
     when = _quick_date(item.get("date"))
     quantity = _quick_quantity(item.get("quantity"))
@@ -433,7 +374,7 @@ def _quick_trade(item: object, index: int, accounts: set[str], ids: dict[str, st
         if action is not Action.SELL or type(named) is not list or len(named) != 1:
             return None
         request = named[0]
-        if type(request) is not dict:
+        if type(request) is not dict or not request.keys() <= _REQUEST_KEYS:
             return None
         lot = _quick_text(request.get("lot"))
         take = _quick_quantity(request.get("quantity"))
@@ -456,6 +397,7 @@ def _parse_lots(value: object, accounts: set[str], ids: dict[str, str]) -> tuple
 def _careful_lot(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Lot:
     path = f"lots[{index}]"
     obj = _object(item, path)
+    _check_keys(obj, "lots", path)
     lot_id = _text(_required(obj, "id", path), f"{path}.id")
     _unique(lot_id, ids, f"{path}.id", "lot or transaction id")
     account = _text(_required(obj, "account", path), f"{path}.account")
@@ -508,6 +450,7 @@ def _parse_trades(value: object, accounts: set[str], ids: dict[str, str]) -> tup
 def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, str]) -> Trade:
     path = f"transactions[{index}]"
     obj = _object(item, path)
+    _check_keys(obj, "transactions", path)
     trade_id = _text(_required(obj, "id", path), f"{path}.id")
     _unique(trade_id, ids, f"{path}.id", "lot or transaction id")
     account = _text(_required(obj, "account", path), f"{path}.account")
@@ -523,6 +466,41 @@ def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, 
             f"must be one of {', '.join(a.value for a in Action)}, got {_show(action_value)}",
         ) from None
     symbol = _text(_required(obj, "symbol", path), f"{path}.symbol")
+    if action is Action.SPLIT or action is Action.DISTRIBUTION:
+        for key in ("lots",):
+            if obj.get(key) is not None:
+                raise CaseError(f"{path}.{key}", f"a {action.value} names no lots")
+        ratio: Decimal | None = None
+        amount = ZERO
+        if action is Action.SPLIT:
+            ratio = _decimal(_required(obj, "ratio", path), f"{path}.ratio")
+            if ratio <= 0 or ratio >= MAX_QUANTITY:
+                raise CaseError(f"{path}.ratio", f"must be a positive number, got {obj['ratio']!r}")
+            if obj.get("amount") is not None:
+                raise CaseError(f"{path}.amount", "a split has no amount (cash in lieu is a sale)")
+        else:
+            amount = _money(_required(obj, "amount", path), f"{path}.amount")
+            if obj.get("ratio") is not None:
+                raise CaseError(f"{path}.ratio", "only a split has a ratio")
+        quantity = ZERO
+        if obj.get("quantity") is not None:
+            quantity = _decimal(obj["quantity"], f"{path}.quantity")
+            if quantity < 0 or quantity >= MAX_QUANTITY:
+                raise CaseError(f"{path}.quantity", f"is out of range, got {obj['quantity']!r}")
+        return Trade(
+            id=trade_id,
+            account=account,
+            date=when,
+            action=action,
+            symbol=symbol,
+            quantity=quantity,
+            amount=amount,
+            lots=(),
+            seq=index,
+            ratio=ratio,
+        )
+    if obj.get("ratio") is not None:
+        raise CaseError(f"{path}.ratio", "only a split has a ratio")
     quantity = _quantity(_required(obj, "quantity", path), f"{path}.quantity")
     amount = _money(_required(obj, "amount", path), f"{path}.amount")
     requests: list[LotRequest] = []
@@ -532,6 +510,7 @@ def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, 
         for j, request in enumerate(_list(obj["lots"], f"{path}.lots")):
             rpath = f"{path}.lots[{j}]"
             robj = _object(request, rpath)
+            _check_keys(robj, "request", rpath)
             lot = _text(_required(robj, "lot", rpath), f"{rpath}.lot")
             take = _quantity(_required(robj, "quantity", rpath), f"{rpath}.quantity")
             requests.append(LotRequest(lot, take))
@@ -558,7 +537,7 @@ def _careful_trade(item: object, index: int, accounts: set[str], ids: dict[str, 
 
 def _check_lot_references(trades: tuple[Trade, ...], lots: tuple[Lot, ...]) -> None:
     """A sale may name only lots that exist: listed lots and lots opened by buys."""
-    known = {lot.id for lot in lots} | {t.id for t in trades if not t.is_sale}
+    known = {lot.id for lot in lots} | {t.id for t in trades if t.opens_lot}
     for trade in trades:
         for j, request in enumerate(trade.lots):
             if request.lot not in known:
@@ -576,6 +555,7 @@ def _parse_securities(value: object, symbols: set[str]) -> tuple[Security, ...]:
     for index, item in enumerate(items):
         path = f"securities[{index}]"
         obj = _object(item, path)
+        _check_keys(obj, "securities", path)
         symbol = _text(_required(obj, "symbol", path), f"{path}.symbol")
         _unique(symbol, seen, f"{path}.symbol", "security")
         kind_value = obj.get("kind", Kind.STOCK.value)
@@ -590,7 +570,14 @@ def _parse_securities(value: object, symbols: set[str]) -> tuple[Security, ...]:
         same_as = (
             _text(obj["same_as"], f"{path}.same_as") if obj.get("same_as") is not None else None
         )
-        parsed.append((Security(symbol, kind, tracks, same_as), path))
+        underlying = (
+            _text(obj["underlying"], f"{path}.underlying")
+            if obj.get("underlying") is not None
+            else None
+        )
+        if underlying is not None and kind is not Kind.OPTION:
+            raise CaseError(f"{path}.underlying", "only an option names an underlying")
+        parsed.append((Security(symbol, kind, tracks, same_as, underlying), path))
     # A share class named by `same_as` need not be held or traded here: a case may describe
     # the security universe more widely than its holdings.
     return tuple(s for s, _ in parsed)
@@ -617,238 +604,118 @@ def _parse_income(value: object, tax_year: int) -> Income | None:
     if value is None:
         return None
     obj = _object(value, "income")
+    _check_keys(obj, "income", "income")
     try:
         tax_year_table(tax_year)
     except UnknownTaxYear as error:
         raise CaseError("income", f"cannot compute tax: {error}") from None
-    ordinary = _money(obj.get("ordinary", "0"), "income.ordinary")
-    investment = _money(obj.get("investment", "0"), "income.investment")
-    return Income(ordinary, investment)
+
+    def money(key: str) -> Decimal:
+        found = obj.get(key)
+        return ZERO if found is None else _money(found, f"income.{key}")
+
+    def signed(key: str) -> Decimal:
+        found = obj.get(key)
+        if found is None:
+            return ZERO
+        amount = _decimal(found, f"income.{key}")
+        if abs(amount) >= MAX_MONEY:
+            raise CaseError(f"income.{key}", f"is too large, got {_show(found)}")
+        return to_cents(amount)
+
+    # The old "ordinary" is wages plus other ordinary income; the old "investment" is interest
+    # and non-qualified dividends. Both are still read, and add to the new fields.
+    ordinary = money("ordinary") + money("wages") + money("other_ordinary")
+    dividends = money("ordinary_dividends")
+    qualified = money("qualified_dividends")
+    if qualified > dividends:
+        raise CaseError(
+            "income.qualified_dividends",
+            f"qualified dividends ({qualified:.2f}) are part of the ordinary dividends and cannot "
+            f"exceed them ({dividends:.2f}; Form 1099-DIV box 1b is part of box 1a)",
+        )
+    investment = money("investment") + money("interest") + dividends
+    return Income(
+        ordinary=ordinary,
+        investment=investment,
+        qualified_dividends=qualified,
+        capital_gain_distributions=money("capital_gain_distributions"),
+        other_short_term_gains=signed("other_short_term_gains"),
+        other_long_term_gains=signed("other_long_term_gains"),
+    )
 
 
-def _parse_carryforward(value: object) -> tuple[Decimal, Decimal]:
+def _parse_deductions(value: object, tax_year: int) -> Itemized | None:
     if value is None:
-        return ZERO, ZERO
+        return None
+    obj = _object(value, "deductions")
+    _check_keys(obj, "deductions", "deductions")
+    try:
+        tax_year_table(tax_year)
+    except UnknownTaxYear as error:
+        raise CaseError("deductions", f"cannot compute tax: {error}") from None
+    salt = _money(obj.get("state_local_taxes", "0"), "deductions.state_local_taxes")
+    other = _money(obj.get("other_itemized", "0"), "deductions.other_itemized")
+    return Itemized(salt, other)
+
+
+def _parse_carryforward(
+    value: object, people: tuple[Person, ...]
+) -> tuple[Decimal, Decimal, dict[str, tuple[Decimal, Decimal]] | None]:
+    if value is None:
+        return ZERO, ZERO, None
     obj = _object(value, "carryforward_in")
+    _check_keys(obj, "carryforward_in", "carryforward_in")
     short = _money(obj.get("short_term", "0"), "carryforward_in.short_term")
     long = _money(obj.get("long_term", "0"), "carryforward_in.long_term")
-    return short, long
-
-
-# --- evaluating -----------------------------------------------------------------------------
-
-
-def run_engine(case: Case) -> History:
-    """Lot relief and wash sales over the case's history; ``CaseError`` for a sale of shares
-    that are not held (naming the transaction's field)."""
-    try:
-        return simulate(
-            accounts=case.accounts_by_id,
-            identity=case.identity,
-            lots=case.lots,
-            trades=case.trades,
-            policy=case.policy,
-            as_of=case.as_of,
+    if obj.get("by_person") is None:
+        return short, long, None
+    given_short, given_long = "short_term" in obj, "long_term" in obj
+    known = {p.id for p in people}
+    by_person: dict[str, tuple[Decimal, Decimal]] = {}
+    for person, amounts in _object(obj["by_person"], "carryforward_in.by_person").items():
+        path = f"carryforward_in.by_person.{person}"
+        if person not in known:
+            raise CaseError(path, f"unknown person {_show(person)}")
+        entry = _object(amounts, path)
+        _check_keys(entry, "carryforward", path)
+        by_person[person] = (
+            _money(entry.get("short_term", "0"), f"{path}.short_term"),
+            _money(entry.get("long_term", "0"), f"{path}.long_term"),
         )
-    except EngineError as error:
-        raise CaseError(f"transactions[{error.trade_seq}].{error.field}", error.message) from None
-
-
-def year_totals(
-    realized: Iterable[Realized], *, tax_year: int, reported_on: str
-) -> tuple[Decimal, Decimal]:
-    """The allowed short-term and long-term results of one return's sales dated in
-    ``tax_year`` (IRC §1222 by character)."""
-    short = long = ZERO
-    for row in realized:
-        if row.reported_on == reported_on and row.sold.year == tax_year:
-            if row.term.value == "long":
-                long += row.allowed
-            else:
-                short += row.allowed
-    return short, long
-
-
-def summarize(
-    realized: tuple[Realized, ...],
-    *,
-    tax_year: int,
-    reported_on: str,
-    filing_status: str,
-    carryforward_short: Decimal,
-    carryforward_long: Decimal,
-    taxable_income_before_capital: Decimal | None,
-) -> ScheduleD:
-    """Schedule D of one return: the allowed results of its sales dated in ``tax_year``
-    (``year_totals``; §1211(b), §1212(b) through ``schedule_d``)."""
-    short, long = year_totals(realized, tax_year=tax_year, reported_on=reported_on)
-    return schedule_d(
-        short_term_results=short,
-        long_term_results=long,
-        carryforward_in_short=carryforward_short,
-        carryforward_in_long=carryforward_long,
-        filing_status=filing_status,
-        taxable_income_before_capital=taxable_income_before_capital,
-    )
-
-
-def evaluate(case: Case) -> dict[str, Any]:
-    """The result of a case, shaped exactly as shared/cases/README.md "Output" describes."""
-    history = run_engine(case)
-    accounts = case.accounts_by_id
-
-    taxable_before: Decimal | None = None
-    if case.income is not None:
-        taxable_before = (
-            case.income.ordinary
-            + case.income.investment
-            - standard_deduction(case.tax_year, case.filing_status)
+    total_short = sum((s for s, _ in by_person.values()), ZERO)
+    total_long = sum((lg for _, lg in by_person.values()), ZERO)
+    short = short if given_short else total_short
+    long = long if given_long else total_long
+    if total_short != short:
+        raise CaseError(
+            "carryforward_in.by_person",
+            f"the people's short-term carryforwards add up to {total_short:.2f}, not the "
+            f"total {short:.2f}",
         )
-    schedule = summarize(
-        history.realized,
-        tax_year=case.tax_year,
-        reported_on=HOUSEHOLD,
-        filing_status=case.filing_status,
-        carryforward_short=case.carryforward_short,
-        carryforward_long=case.carryforward_long,
-        taxable_income_before_capital=taxable_before,
-    )
-
-    result: dict[str, Any] = {
-        "tax_year": case.tax_year,
-        "filing_status": case.filing_status,
-        "as_of": case.as_of.isoformat(),
-        "accounts": [_account_json(a) for a in case.accounts],
-        "realized": [_realized_json(r) for r in history.realized if r.reported_on is not None],
-        "wash_sales": [_wash_json(w) for w in history.wash_sales],
-        "open_lots": [row for o in history.open_lots for row in _open_lot_json(o)],
-        "summary": schedule.to_json(),
-    }
-    if case.income is not None:
-        tax = federal_tax(
-            tax_year=case.tax_year,
-            filing_status=case.filing_status,
-            ordinary_income=case.income.ordinary,
-            investment_income=case.income.investment,
-            schedule=schedule,
+    if total_long != long:
+        raise CaseError(
+            "carryforward_in.by_person",
+            f"the people's long-term carryforwards add up to {total_long:.2f}, not the "
+            f"total {long:.2f}",
         )
-        result["tax"] = tax.to_json()
-    if case.prices is not None:
-        plan = opportunities(
-            holdings=history.holdings_as_of,
-            prices=case.prices,
-            as_of=case.as_of,
-            accounts=accounts,
-            identity=case.identity,
-            policy=case.policy,
-        )
-        result["opportunities"] = [o.to_json() for o in plan]
+    return short, long, by_person
 
-    separate: dict[str, Any] = {}
-    for account in case.accounts:
-        if account.separate_taxpayer:
-            # A trust or a minor is its own taxpayer: its own $3,000 limit (§1211(b)) and no
-            # carryforward given in the case format; a single filer's figures.
-            own = summarize(
-                history.realized,
-                tax_year=case.tax_year,
-                reported_on=account.id,
-                filing_status="single",
-                carryforward_short=ZERO,
-                carryforward_long=ZERO,
-                taxable_income_before_capital=None,
-            ).to_json()
-            separate[account.id] = {**own, "summary": dict(own)}
-    result["separate_returns"] = separate
-    result["policy"] = case.policy.to_json()
-    return result
+
+def _parse_average_basis(value: object) -> frozenset[tuple[str, str]]:
+    """(account, fund) pairs held at average basis (Reg. §1.1012-1(e)); accounts are checked."""
+    if value is None:
+        return frozenset()
+    found: set[tuple[str, str]] = set()
+    for index, item in enumerate(_list(value, "accounts")):
+        if not isinstance(item, dict) or item.get("average_basis") is None:
+            continue
+        path = f"accounts[{index}].average_basis"
+        for j, symbol in enumerate(_list(item["average_basis"], path)):
+            found.add((str(item["id"]), _text(symbol, f"{path}[{j}]")))
+    return frozenset(found)
 
 
 def evaluate_text(text: str) -> dict[str, Any]:
     """Parse, check and evaluate a case given as JSON text."""
     return evaluate(load_case(text))
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-def money_json(amount: Decimal) -> str:
-    """Money as a 2-place string, rounded half-up ("-0.00" never appears)."""
-    cents = to_cents(amount)
-    if cents == 0:
-        return "0.00"
-    return f"{cents:.2f}"
-
-
-def _account_json(account: HouseholdAccount) -> dict[str, Any]:
-    eligibility = account.eligibility
-    return {
-        "id": account.id,
-        "type": account.type.value,
-        "owner": account.owner,
-        "treatment": eligibility.treatment.value,
-        "harvestable": eligibility.harvestable,
-        "separate_taxpayer": eligibility.separate_taxpayer,
-        "on_return": account.on_return,
-        "reason": eligibility.reason.to_json(),
-    }
-
-
-def _realized_json(row: Realized) -> dict[str, Any]:
-    return {
-        "sale": row.sale,
-        "lot": row.lot,
-        "account": row.account,
-        "symbol": row.symbol,
-        "quantity": quantity_text(row.quantity),
-        "acquired": row.acquired.isoformat(),
-        "holding_from": row.holding_from.isoformat(),
-        "sold": row.sold.isoformat(),
-        "proceeds": money_json(row.proceeds),
-        "basis": money_json(row.basis),
-        "gain": money_json(row.gain),
-        "term": row.term.value,
-        "disallowed": money_json(row.disallowed),
-        "allowed": money_json(row.allowed),
-        "code": row.code,
-        "return": row.reported_on,
-    }
-
-
-def _wash_json(row: WashSale) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "sale": row.sale,
-        "lot": row.lot,
-        "sold": row.sold.isoformat(),
-        "replacement": row.replacement,
-        "replacement_account": row.replacement_account,
-        "quantity": quantity_text(row.quantity),
-        "disallowed": money_json(row.disallowed),
-        "permanent": row.permanent,
-    }
-    if row.holding_from is not None:
-        out["holding_from"] = row.holding_from.isoformat()
-    return out
-
-
-def _open_lot_json(open_lot: OpenLot) -> list[dict[str, Any]]:
-    lot = open_lot.lot
-    rows: list[dict[str, Any]] = []
-    for piece in open_lot.pieces:
-        row: dict[str, Any] = {
-            "lot": lot.id,
-            "account": lot.account,
-            "symbol": lot.symbol,
-            "quantity": quantity_text(piece.quantity),
-            "basis": money_json(piece.basis),
-            "acquired": lot.acquired.isoformat(),
-            "holding_from": piece.holding_from.isoformat(),
-            "how": lot.how.value,
-        }
-        if piece.adjusted:
-            row["wash_adjustment"] = money_json(piece.deferred)
-        if lot.gift is not None and piece.gift_value is not None:
-            row["gift_date"] = lot.gift.gift_date.isoformat()
-            row["value_at_gift"] = money_json(piece.gift_value)
-        rows.append(row)
-    return rows

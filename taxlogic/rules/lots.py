@@ -48,6 +48,8 @@ class Action(StrEnum):
     BUY = "buy"
     REINVEST = "reinvest"  # dividend reinvestment: a purchase (Pub 550, wash sales)
     SELL = "sell"
+    SPLIT = "split"  # a stock split or reverse split: quantity × ratio (§307, §1223(4))
+    DISTRIBUTION = "distribution"  # a fund's capital-gain distribution in cash (§852(b)(3))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +119,16 @@ class Trade:
     amount: Decimal
     lots: tuple[LotRequest, ...] = ()
     seq: int = 0
+    ratio: Decimal | None = None
 
     @property
     def is_sale(self) -> bool:
         return self.action is Action.SELL
+
+    @property
+    def opens_lot(self) -> bool:
+        """A buy or a reinvestment opens a lot; a sale, a split or a distribution does not."""
+        return self.action is Action.BUY or self.action is Action.REINVEST
 
     def opened_lot(self, *, seq: int) -> Lot:
         """The lot a buy opens (its basis is the amount paid: IRC §1012)."""
@@ -403,7 +411,7 @@ class Position:
     disallowed loss (an IRA), using shares changes only ``free``.
     """
 
-    __slots__ = ("lot", "key", "pieces", "held", "free", "active", "_snapshot")
+    __slots__ = ("lot", "key", "pieces", "held", "free", "active", "dist", "_snapshot")
 
     def __init__(self, lot: Lot) -> None:
         self.lot = lot
@@ -415,7 +423,29 @@ class Position:
         self.held = lot.quantity
         self.free = lot.quantity
         self.active = False
+        # Capital-gain distributions received per share held (§852(b)(4)).
+        self.dist = ZERO
         self._snapshot: OpenLot | None = None
+
+    def scale(self, ratio: Decimal) -> None:
+        """A split: every share becomes ``ratio`` shares, basis and holding period kept
+        (§307(a), §1223(4)); the per-share distributions received scale down with it."""
+        self._snapshot = None
+        for piece in self.pieces:
+            piece.quantity *= ratio
+            piece.rebase()
+        self.held *= ratio
+        self.free *= ratio
+        self.dist /= ratio
+
+    def rebasis(self, basis: Decimal) -> None:
+        """Spread a total ``basis`` over the pieces held, in proportion to shares, to the cent
+        (average basis: Reg. §1.1012-1(e)); wash-sale adjustments stay part of the average."""
+        self._snapshot = None
+        parts = split_cumulative(basis, [p.quantity for p in self.pieces])
+        for piece, part in zip(self.pieces, parts, strict=True):
+            piece.basis = part
+            piece.rebase()
 
     def relieve(self, quantity: Decimal) -> list[Piece]:
         """Take ``quantity`` shares off the lot, adjusted pieces first (tax-rules.md §6)."""

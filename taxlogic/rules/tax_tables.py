@@ -265,3 +265,88 @@ def capital_loss_limit(filing_status: str) -> Decimal:
     if parse_filing_status(filing_status) == "married_separate":
         return _CAPITAL_LOSS_LIMIT_SEPARATE
     return _CAPITAL_LOSS_LIMIT
+
+
+# --- the rest of the return (tax-rules.md §7) -----------------------------------------------
+# Sources: §63(f) additional standard deduction — Rev. Proc. 2024-40 §3.15 (2025: $1,600 married
+# / surviving spouse, $2,000 single / head of household), Rev. Proc. 2025-32 (2026: $1,650 /
+# $2,050). Senior deduction — Pub. L. 119-21 (OBBBA) §70103, IRC §151(d)(5)(C): $6,000 per
+# person 65 or older, reduced by 6% of MAGI over $75,000 ($150,000 joint), joint return required
+# when married, tax years 2025-2028; not indexed. SALT cap — OBBBA §70120, IRC §164(b)(7):
+# $40,000 for 2025, $40,400 for 2026 (101% of 2025), the threshold $500,000 / $505,000 (the
+# statute's 101% step; Tax-Calculator 6.8.0 indexes 2026 to $513,850 instead), both halved for
+# married separate; reduced by 30% of MAGI over the threshold, never below $10,000 ($5,000).
+# §68 as amended by OBBBA §70111: from 2026, 2/37 of the lesser of the itemized deductions and
+# the excess of taxable income plus them over the start of the 37% bracket. AMT — IRC §55(d) as
+# amended by OBBBA §70107; 2025 Rev. Proc. 2024-40 §3.11, 2026 Rev. Proc. 2025-32: exemptions,
+# phase-out thresholds and rates, and the 26%/28% breakpoint.
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnFigures:
+    """Figures of the whole return for one tax year and filing status (tax-rules.md §7)."""
+
+    additional_standard: Decimal  # §63(f), per condition per person
+    senior_amount: Decimal  # per qualifying person (0 outside 2025-2028 or married separate)
+    senior_threshold: Decimal
+    senior_rate: Decimal
+    salt_cap: Decimal
+    salt_threshold: Decimal
+    salt_rate: Decimal
+    salt_floor: Decimal
+    itemized_reduction_rate: Decimal  # §68: 2/37 from 2026, 0 before
+    amt_exemption: Decimal
+    amt_phaseout_start: Decimal
+    amt_phaseout_rate: Decimal
+    amt_breakpoint: Decimal  # 26% up to it, 28% above
+    amt_rates: tuple[Decimal, Decimal] = (Decimal("0.26"), Decimal("0.28"))
+
+
+_ADDITIONAL_STANDARD: dict[int, tuple[int, int]] = {2025: (2000, 1600), 2026: (2050, 1650)}
+_SALT: dict[int, tuple[int, int]] = {2025: (40000, 500000), 2026: (40400, 505000)}
+_AMT: dict[int, dict[str, tuple[int, int]]] = {
+    # exemption, phase-out start
+    2025: {
+        "single": (88100, 626350),
+        "married_joint": (137000, 1252700),
+        "married_separate": (68500, 626350),
+        "head_of_household": (88100, 626350),
+    },
+    2026: {
+        "single": (90100, 500000),
+        "married_joint": (140200, 1000000),
+        "married_separate": (70100, 500000),
+        "head_of_household": (90100, 500000),
+    },
+}
+_AMT_PHASEOUT_RATE: dict[int, Decimal] = {2025: Decimal("0.25"), 2026: Decimal("0.50")}
+_AMT_BREAKPOINT: dict[int, int] = {2025: 239100, 2026: 244500}
+SENIOR_YEARS = range(2025, 2029)
+
+
+def return_figures(year: int, filing_status: str) -> ReturnFigures:
+    """The §7 figures of ``year`` and ``filing_status`` (raises ``UnknownTaxYear``)."""
+    tax_year_table(year)
+    status = parse_filing_status(filing_status)
+    key = _FIGURES_OF[status]
+    separate = key == "married_separate"
+    unmarried = status in ("single", "head_of_household")
+    alone, married = _ADDITIONAL_STANDARD[year]
+    cap, threshold = _SALT[year]
+    exemption, start = _AMT[year][key]
+    breakpoint = _AMT_BREAKPOINT[year]
+    return ReturnFigures(
+        additional_standard=Decimal(alone if unmarried else married),
+        senior_amount=Decimal(6000) if year in SENIOR_YEARS and not separate else Decimal(0),
+        senior_threshold=Decimal(150000 if status == "married_joint" else 75000),
+        senior_rate=Decimal("0.06"),
+        salt_cap=Decimal(cap // 2 if separate else cap),
+        salt_threshold=Decimal(threshold // 2 if separate else threshold),
+        salt_rate=Decimal("0.30"),
+        salt_floor=Decimal(5000 if separate else 10000),
+        itemized_reduction_rate=Decimal(2) / Decimal(37) if year >= 2026 else Decimal(0),
+        amt_exemption=Decimal(exemption),
+        amt_phaseout_start=Decimal(start),
+        amt_phaseout_rate=_AMT_PHASEOUT_RATE[year],
+        amt_breakpoint=Decimal(breakpoint // 2 if separate else breakpoint),
+    )

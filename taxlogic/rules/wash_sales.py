@@ -48,10 +48,29 @@ from .lots import (
     quantity_text,
     split_cumulative,
     term_of,
+    to_cents,
 )
 
 # Module constants: enum attribute lookups are slow in the engine's loops.
 _GIFT, _INHERITED, _PURCHASE, _SELL = How.GIFT, How.INHERITED, How.PURCHASE, Action.SELL
+_SPLIT, _DISTRIBUTION = Action.SPLIT, Action.DISTRIBUTION
+_SHORT = Term.SHORT
+
+
+def six_months_after(start: date) -> date:
+    """The date six calendar months after ``start`` (the last day of the month when shorter):
+    shares sold on or before it were held six months or less (§852(b)(4))."""
+    month = start.month + 6
+    year = start.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    day = start.day
+    while True:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            day -= 1
+
+
 # IRC §1091(a): "within a period beginning 30 days before ... and ending 30 days after".
 WINDOW_DAYS = 30
 HOUSEHOLD = "household"  # the wash-sale domain of the return's own accounts (vs. a trust's own)
@@ -104,6 +123,7 @@ class Policy:
     spouse_ira_purchase_triggers: bool = True
     same_lot_remainder_is_replacement: bool = False
     earlier_acquired_lot_is_replacement: bool = True
+    inherited_wash_tacks_long_term: bool = True
 
     @classmethod
     def flag_names(cls) -> tuple[str, ...]:
@@ -132,6 +152,7 @@ class Security:
     kind: Kind = Kind.STOCK
     tracks: str | None = None
     same_as: str | None = None
+    underlying: str | None = None  # an option's stock: a call is a contract to acquire it
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +210,10 @@ def substantially_identical_groups(
             crypto.add(security.symbol)
         if security.same_as:
             union(security.symbol, security.same_as)
+        if security.underlying and security.kind is Kind.OPTION:
+            # §1091(a): "entered into a contract or option so to acquire" — a purchased call
+            # on a stock is an acquisition of that stock (Pub 550, "Options and futures").
+            union(security.symbol, security.underlying)
         if security.tracks and policy.same_index_funds_identical:
             first = by_index.setdefault(security.tracks, security.symbol)
             union(first, security.symbol)
@@ -356,6 +381,7 @@ class Realized:
     disallowed: Decimal
     deferred: Decimal
     reported_on: str | None
+    long_term_part: Decimal = ZERO  # §852(b)(4): the part of a short-term loss that is long-term
 
     @property
     def allowed(self) -> Decimal:
@@ -426,7 +452,7 @@ def _facts(accounts: Mapping[str, HouseholdAccount], policy: Policy) -> dict[str
 class _Sold:
     """A piece sold, while its day's losses are matched."""
 
-    __slots__ = ("trade", "position", "piece", "proceeds", "basis", "holding_from", "term")
+    __slots__ = ("trade", "position", "piece", "proceeds", "basis", "holding_from", "term", "dist")
 
     def __init__(
         self,
@@ -437,7 +463,9 @@ class _Sold:
         basis: Decimal,
         holding_from: date,
         term: Term,
+        dist: Decimal = ZERO,
     ) -> None:
+        self.dist = dist
         self.trade = trade
         self.position = position
         self.piece = piece
@@ -533,6 +561,7 @@ def simulate(
     as_of: date | None = None,
     seq_base: int | None = None,
     holdings: bool = True,
+    average: frozenset[tuple[str, str]] = frozenset(),
 ) -> History:
     """Run a household's history through lot relief and the wash-sale rule.
 
@@ -560,7 +589,7 @@ def simulate(
         initial.append(position)
     base = len(lots) if seq_base is None else seq_base
     for trade in trades:
-        if trade.action is not _SELL:
+        if trade.opens_lot:
             positions[trade.id] = Position(trade.opened_lot(seq=base + trade.seq))
     initial.sort(key=_key)
     in_order = sorted(positions.values(), key=_key)  # snapshots list lots in FIFO order
@@ -621,7 +650,9 @@ def simulate(
             trade = ordered[i]
             i += 1
             if trade.action is _SELL:
-                sold_today.extend(_sell(trade, positions, books))
+                sold_today.extend(_sell(trade, positions, books, average))
+            elif trade.action is _SPLIT or trade.action is _DISTRIBUTION:
+                _corporate_action(trade, books.get((trade.account, trade.symbol)))
             else:
                 positions[trade.id].active = True
         if sold_today:
@@ -660,14 +691,44 @@ def _trade_order(trade: Trade) -> tuple[date, int]:
     return (trade.date, trade.seq)
 
 
+def _corporate_action(trade: Trade, book: _Book | None) -> None:
+    """A split scales every lot of the symbol held in the account (§307, §1223(4); not an
+    acquisition for §1091); a capital-gain distribution is spread over the shares held, per
+    share, for §852(b)(4)."""
+    if book is None:
+        return
+    held = [p for p in book.positions if p.active and p.held > 0]
+    if trade.action is _SPLIT:
+        if trade.ratio is not None:
+            for position in held:
+                position.scale(trade.ratio)
+        return
+    shares = sum((p.held for p in held), ZERO)
+    if shares > 0 and trade.amount > 0:
+        per_share = trade.amount / shares
+        for position in held:
+            position.dist += per_share
+
+
 def _sell(
     trade: Trade,
     positions: Mapping[str, Position],
     books: dict[tuple[str, str], _Book],
+    average: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[_Sold]:
-    """Take a sale's lots (Reg. §1.1012-1(c)) and measure each piece taken (§1001, §1015)."""
+    """Take a sale's lots (Reg. §1.1012-1(c)) and measure each piece taken (§1001, §1015).
+
+    Shares held at average basis (Reg. §1.1012-1(e)) are taken first in, for the holding
+    period, whatever lots the sale names, at the account's average basis per share."""
     book = books.get((trade.account, trade.symbol))
-    if trade.lots:
+    averaged = bool(average) and (trade.account, trade.symbol) in average and book is not None
+    total_basis = held_before = ZERO
+    if averaged and book is not None:
+        for holding in book.positions:
+            if holding.active and holding.held > 0:
+                total_basis += sum((p.basis for p in holding.pieces), ZERO)
+                held_before += holding.held
+    if trade.lots and not averaged:
         picks: list[tuple[Position, Decimal]] = []
         asked: dict[str, Decimal] = {}
         for index, request in enumerate(trade.lots):
@@ -722,6 +783,15 @@ def _sell(
     proceeds = split_cumulative(
         trade.amount, [piece.quantity for _, piece in pieces], whole=trade.quantity
     )
+    if averaged and book is not None and held_before > 0:
+        sold_basis = to_cents(total_basis * trade.quantity / held_before)
+        parts = split_cumulative(sold_basis, [piece.quantity for _, piece in pieces])
+        for (_, piece), part in zip(pieces, parts, strict=True):
+            piece.basis = part
+        rest = [p for p in book.positions if p.active and p.held > 0]
+        spread = split_cumulative(total_basis - sold_basis, [p.held for p in rest])
+        for position, part in zip(rest, spread, strict=True):
+            position.rebasis(part)
     sold: list[_Sold] = []
     for (position, piece), amount in zip(pieces, proceeds, strict=True):
         lot = position.lot
@@ -737,7 +807,10 @@ def _sell(
         else:
             basis, holding_from = piece.basis, piece.holding_from
         term = term_of(holding_from=holding_from, sold=trade.date, inherited=lot.how is _INHERITED)
-        sold.append(_Sold(trade, position, piece, amount, basis, holding_from, term))
+        dist = ZERO
+        if position.dist > 0 and term is _SHORT and trade.date <= six_months_after(holding_from):
+            dist = to_cents(position.dist * piece.quantity)
+        sold.append(_Sold(trade, position, piece, amount, basis, holding_from, term, dist))
     return sold
 
 
@@ -766,6 +839,7 @@ def _match_day(
     low = day.toordinal() - WINDOW_DAYS
     high = day.toordinal() + WINDOW_DAYS
     spouse_apart = not policy.spouse_ira_purchase_triggers
+    tack_inherited = policy.inherited_wash_tacks_long_term
     for index, s in losses:
         lot = s.position.lot
         domain = facts[lot.account].reported_on or ""
@@ -812,6 +886,10 @@ def _match_day(
                 holding_from = replacement_holding_from(
                     washed_from=s.holding_from, sold=day, acquired=candidate.lot.acquired
                 )
+                if tack_inherited and lot.how is _INHERITED:
+                    # §1223(3) adds the period the washed shares were held, which §1223(9)
+                    # deems more than one year: the replacement is long-term from the start.
+                    holding_from = min(holding_from, date.fromordinal(day.toordinal() - 366))
             candidate.use(take, adjustment=None if permanent else part, holding_from=holding_from)
             wash_sales.append(
                 WashSale(
@@ -832,6 +910,11 @@ def _match_day(
     for index, s in enumerate(sold_today):
         lot = s.position.lot
         piece = s.piece
+        long_part = ZERO
+        if s.dist > 0:
+            allowed = s.proceeds - s.basis + disallowed.get(index, ZERO)
+            if allowed < 0:
+                long_part = -min(-allowed, s.dist)
         realized.append(
             Realized(
                 sale=s.trade.id,
@@ -850,5 +933,6 @@ def _match_day(
                 disallowed=disallowed.get(index, ZERO),
                 deferred=piece.deferred,
                 reported_on=facts[lot.account].reported_on,
+                long_term_part=long_part,
             )
         )

@@ -728,6 +728,7 @@ def test_policy_is_echoed_with_defaults() -> None:
         "spouse_ira_purchase_triggers": True,
         "same_lot_remainder_is_replacement": False,
         "earlier_acquired_lot_is_replacement": True,
+        "inherited_wash_tacks_long_term": True,
     }
 
 
