@@ -10,6 +10,7 @@ also fails when any module writes CSV without this helper.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,18 +18,29 @@ from django.http import HttpResponse
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain signed number (``-1234.50``) is a value, not a formula: it stays a number.
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def safe_cell(value: Any) -> str:
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return f"'{text}"
+    return text
+
+
+def unescape_cell(text: str) -> str:
+    """What ``safe_cell`` wrote, read back (the importers read our own exports)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
 class SafeWriter:
     """csv.writer's interface, with every cell escaped."""
 
-    def __init__(self, stream: Any) -> None:
-        self._writer = csv.writer(stream)
+    def __init__(self, stream: Any, **options: Any) -> None:
+        self._writer = csv.writer(stream, **options)
 
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow([safe_cell(cell) for cell in row])

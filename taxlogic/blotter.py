@@ -9,7 +9,6 @@ custodian's trading desk uploads. Everywhere else the masked number is shown.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,23 +21,19 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from advisors import scoping
+from advisors.exports import BOM, SafeWriter, safe_cell
 from advisors.models import Advisor
 from taxlogic.decisions import may_give_approval, recommendation_decide
 from taxlogic.models import BlotterExport, Decision, Recommendation, RecommendationStatus
 
-BOM = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STATUSES = ("approved", "checking", "open")
 ORDER_TYPES = ("market", "limit")
 FORMATS = ("generic", "schwab")
 
 
 def cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run: text starting with = + - @ tab or CR gets a
-    leading apostrophe (OWASP, CSV injection). A local helper; the lead may unify it with the
-    shared one."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    """A CSV cell that a spreadsheet will not run (advisors/exports.py, OWASP)."""
+    return safe_cell(value)
 
 
 def blotter_rows(
@@ -173,7 +168,7 @@ def order_file(found: Sequence[Order], *, fmt: str = "generic", order_type: str 
     (a block-trade upload: account, action, quantity, symbol, order type, limit, duration,
     specified lots)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(buffer, lineterminator="\r\n")
     limit = order_type == "limit"
     if fmt == "schwab":
         writer.writerow(

@@ -1,18 +1,18 @@
 """The generic exporter: a book's open lots and its transactions as the generic CSVs, which
 the importer reads back to the same lots and transactions (a property test holds it to that).
 
-Text cells (lot ids) are written as stored; escaping for spreadsheets is the exports'
-concern (issue "security and records") and applies on top of this."""
+Text cells (lot ids) are escaped for spreadsheets like every export (advisors/exports.py);
+the importer reads the escape back (clients/imports/reading.py), so the round trip holds."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from advisors.exports import SafeWriter
 from clients.imports.formats.generic import LOT_COLUMNS, TRANSACTION_COLUMNS
 from clients.models import CLOSING_ACTIONS, Action, TaxLot, Transaction
 
@@ -25,7 +25,7 @@ def _num(value: Decimal | None) -> str:
 
 def _lines(header: Iterable[str], rows: Iterable[list[str]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(buffer, lineterminator="\r\n")
     writer.writerow(list(header))
     yield buffer.getvalue()
     for row in rows:

@@ -18,6 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
+from advisors.exports import unescape_cell
+
 CHUNK = 1 << 20
 DELIMITERS = (",", ";", "\t")
 # Bytes Windows-1252 leaves undefined: a file holding one is neither UTF-8 nor Windows-1252.
@@ -117,7 +119,8 @@ def records(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[str
     """(line number, cells) for every record, blank ones included as []."""
     reader = csv.reader(text, delimiter=delimiter)
     for cells in reader:
-        yield reader.line_num, [c.strip() for c in cells]
+        # A cell our exports escaped for spreadsheets ('=…) is read back as it was stored.
+        yield reader.line_num, [unescape_cell(c.strip()) for c in cells]
 
 
 # --- Cells ----------------------------------------------------------------------------------
