@@ -5,7 +5,7 @@ each inserted, updated (the row before and after) and deleted row into its event
 the context of the change: the signed-in user or the API client, the URL and method, the time
 (UTC). Triggers see every write: the ORM, ``bulk_update``, ``COPY`` (taxlogic/bulk.py), raw
 SQL, the admin. Event tables are append-only (a trigger refuses UPDATE and DELETE) and, in
-production, owned by a role the site does not use (docs-notes/secrecords.md).
+production, owned by a role the site does not use (README.md, "Database roles for the audit trail").
 
 On SQLite (the embedded demo) there are no triggers: the tables exist, nothing is recorded,
 and the context is not set (it is SQL that only PostgreSQL understands).

@@ -1,6 +1,6 @@
 """gunicorn's configuration for production: ``gunicorn -c config/gunicorn.py config.wsgi``.
 
-Chosen by benchmarks/load.py on a 2-core machine (docs-notes/load.md): threaded workers
+Chosen by benchmarks/load.py on a 2-core machine (README.md, "Under load"): threaded workers
 (gthread), one process per core with 4 threads each. A request spends a good part of its time
 waiting for PostgreSQL, and the threads of a process overlap those waits; more threads than 4
 only queue inside the process behind the GIL.

@@ -284,7 +284,7 @@ OAUTH2_PROVIDER = {
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 # --- Security (secauth): second factor, brute force, sessions, headers, email ---------------
-# See docs-notes/secauth.md. Kept in one block; it adjusts the lists defined above.
+# See README.md, Security. Kept in one block; it adjusts the lists defined above.
 import datetime as _dt  # noqa: E402
 
 import dj_email_url  # noqa: E402
@@ -386,14 +386,21 @@ OAUTH2_PROVIDER.update(
     }
 )
 
-# Email (password reset): EMAIL_URL (smtp://user:pass@host:587/?tls=True) or EMAIL_BACKEND;
-# the console by default (the demo prints the reset link).
+# Email (password reset, wash-sale alerts, the daily digest): EMAIL_URL
+# (smtp://user:pass@host:587/?tls=True), else EMAIL_BACKEND with EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS; the console by default (the demo prints
+# its mails).
 if os.environ.get("EMAIL_URL"):
     vars().update(dj_email_url.parse(os.environ["EMAIL_URL"]))
 else:
     EMAIL_BACKEND = os.environ.get(
         "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
     )
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = envint("EMAIL_PORT", "25")
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Harvest Desk <no-reply@localhost>")
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(3600))
 # --- end of the security block ---------------------------------------------------------------
@@ -407,16 +414,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
-# Mail: wash-sale alerts and the advisors' daily digest (taxlogic/watch.py, taxlogic/digest.py).
-# The console backend in the demo; in production e.g. django.core.mail.backends.smtp.EmailBackend
-# with EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = envint("EMAIL_PORT", "25")
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Harvest Desk <noreply@localhost>")
+# Mail for wash-sale alerts and the advisors' daily digest (taxlogic/watch.py,
+# taxlogic/digest.py) is configured in the security block's email settings above.
 # Custodian imports (clients/imports): the largest file accepted, the size from which a file
 # is read and committed by a task (with a progress bar), where such uploads wait.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", "100") * 1024 * 1024

@@ -49,7 +49,7 @@ def _start_form(request: HtmxHttpRequest, data: object = None) -> YearEndStartFo
 
 def _changes(user: object) -> list[dict[str, object]]:
     """The changed-plan rows as the page prints them: plain values (up to 200 rows, so no
-    model instances, no per-row ``{% url %}`` or date filter; docs-notes/load.md)."""
+    model instances, no per-row ``{% url %}`` or date filter; README.md, "Under load")."""
     placeholder = UUID(int=0)
     plan_url = reverse("taxlogic:plan", args=[placeholder])
     labels = dict(PlanChange.choices)

@@ -182,9 +182,9 @@ def test_event_rows_cannot_be_updated_or_deleted_even_by_the_owner(households: d
 
 
 def test_the_sites_role_cannot_alter_or_delete_audit_rows(households: dict) -> None:
-    """As in production (docs-notes/secrecords.md): the site's role may INSERT and SELECT the
-    event tables, never UPDATE or DELETE them. The role is made here, used with SET ROLE inside
-    the test's transaction (rolled back with it)."""
+    """As in production (README.md, "Database roles for the audit trail"): the site's role may
+    INSERT and SELECT the event tables, never UPDATE or DELETE them. The role is made here, used
+    with SET ROLE inside the test's transaction (rolled back with it)."""
     lot = households["advisor"].accounts.get().lots.get()
     TaxLot.objects.filter(pk=lot.pk).update(cost_basis=Decimal("3.00"))
     event = _events(TaxLot, lot)[-1]

@@ -155,9 +155,9 @@ class SecuritySpec:
 F, S, C = SecurityKind.FUND, SecurityKind.STOCK, SecurityKind.CRYPTO
 US, INTL, BONDS = AssetClass.US_EQUITY, AssetClass.INTERNATIONAL_EQUITY, AssetClass.US_BONDS
 TROUGH = -math.pi / 2  # today at the bottom of the swing: lots bought months ago are down
-# The index each fund tracks, as its issuer names it (docs-notes/bookrecords.md lists where each
-# was checked). Under the default policy only funds tracking the same index are substantially
-# identical, so VTI (CRSP) and ITOT (S&P), or VXUS (FTSE) and IXUS (MSCI), are not.
+# The index each fund tracks, as its issuer names it (README.md, "The demo, run again"). Under
+# the default policy only funds tracking the same index are substantially identical, so
+# VTI (CRSP) and ITOT (S&P), or VXUS (FTSE) and IXUS (MSCI), are not.
 SP500 = "S&P 500"
 SECURITIES_INDEXES = {
     "VTI": "CRSP US Total Market",
