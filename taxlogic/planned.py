@@ -27,13 +27,16 @@ MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
 def outside_gains(profile: Any, planned: tuple[Decimal, Decimal] = (ZERO, ZERO)) -> dict[str, str]:
-    """The snapshot's ``income`` keys for gains outside our accounts (none when both are 0,
-    so that a household without any keeps the inputs, and the hash, it had)."""
+    """The snapshot's ``income`` keys for gains outside our accounts (each only when it is not
+    zero, so that a household without any keeps the inputs, and the hash, it had)."""
     short = (getattr(profile, "other_short_term_gains", None) or ZERO) + planned[0]
     long = (getattr(profile, "other_long_term_gains", None) or ZERO) + planned[1]
-    if not short and not long:
-        return {}
-    return {"other_short_term_gains": f"{short:.2f}", "other_long_term_gains": f"{long:.2f}"}
+    out = {}
+    if short:
+        out["other_short_term_gains"] = f"{short:.2f}"
+    if long:
+        out["other_long_term_gains"] = f"{long:.2f}"
+    return out
 
 
 def planned_sums(tax_year: int) -> dict[str, Subquery]:

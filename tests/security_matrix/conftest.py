@@ -6,6 +6,7 @@ sent), API client and advisors; the principals that look at it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,10 +16,11 @@ from rest_framework.test import APIClient
 
 from advisors import services, webhooks
 from advisors.models import Role, WebhookEndpoint
-from clients.models import Price
-from taxlogic.models import YearEndRun
+from clients.imports.models import BatchStatus, ImportBatch, ImportKind
+from clients.models import Price, Replacement
+from taxlogic.models import PlannedRealization, Term, YearEndRun
 from tests.api.conftest import Integration, make_integration  # noqa: F401
-from tests.factories import AdvisorFactory, ExternalRefFactory
+from tests.factories import AdvisorFactory, ExternalRefFactory, SecurityFactory
 from tests.plans.conftest import add_loss, review
 
 
@@ -52,6 +54,27 @@ def world(households: dict, firm_a: Any, firm_admin: Any, team_lead: Any) -> Wor
         trigger="manual",
         started_by=firm_admin,
     )
+    batch = ImportBatch.objects.create(
+        firm=firm_a,
+        created_by=firm_admin,
+        created_by_label=str(firm_admin),
+        file_name="lots.csv",
+        sha256="0" * 64,
+        format="generic_lots",
+        kind=ImportKind.LOTS,
+        status=BatchStatus.PREVIEW,
+    )
+    entry = Replacement.objects.create(
+        firm=firm_a, security=lot.security, replacement=SecurityFactory(), reason="matrix"
+    )
+    planned = PlannedRealization.objects.create(
+        firm=firm_a,
+        household=household,
+        tax_year=timezone.localdate().year,
+        date=timezone.localdate(),
+        amount=Decimal("1000.00"),
+        term=Term.LONG,
+    )
     refs = {}
     for kind, owner in (("household", household), ("person", person), ("account", account)):
         refs[kind] = f"M-{kind}"
@@ -72,6 +95,9 @@ def world(households: dict, firm_a: Any, firm_admin: Any, team_lead: Any) -> Wor
         "advisor": household.primary_advisor,
         "security": lot.security,
         "price": Price.objects.filter(security=lot.security).first(),
+        "import_batch": batch,
+        "replacement": entry,
+        "planned": planned,
     }
     if objects["review"] is None:
         from taxlogic.models import Review
