@@ -114,6 +114,11 @@ def test_the_outsider_sees_nothing(
     assert page.context["rows"] == []
 
 
-@pytest.mark.parametrize("text", ["=1+2", "+1", "-1", "@SUM", "\tx", "\rx"])
+@pytest.mark.parametrize("text", ["=1+2", "+1+cmd|x", "-2+3", "@SUM", "\tx", "\rx"])
 def test_cells_that_would_run_are_escaped(text: str) -> None:
     assert cell(text) == f"'{text}" and cell("ABC") == "ABC"
+
+
+@pytest.mark.parametrize("text", ["-1", "+1", "-1234.50"])
+def test_plain_signed_numbers_stay_numbers(text: str) -> None:
+    assert cell(text) == text

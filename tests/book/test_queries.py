@@ -22,9 +22,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Per request 7 (session, user, team, firm, the session save); the engine's inputs 12; the
-# page's own reads: see each bound.
-LOT_PAGE = 7 + 12 + 5  # lot, price, transactions, their reversals, the term's household
-ACCOUNT_PAGE = 7 + 12 + 5
+# page's own reads: see each bound; the open do-not-buy windows and the audit trail's context
+# (advisors/audit.py): 2.
+LOT_PAGE = 7 + 12 + 5 + 2  # lot, price, transactions, their reversals, the term's household
+ACCOUNT_PAGE = 7 + 12 + 5 + 2
 FORM_PAGE = 7 + 8  # the object, its household, the choices (advisors, teams, people, lots)
 
 

@@ -293,8 +293,9 @@ def test_a_known_symbol_is_refused(
 
 LIST_MAX_QUERIES = 12  # session, user, firm, may write, versions, pairs, the header's firm,
 # the form's two lists of securities; the session saved (the messages shown)
-LEDGER_MAX_QUERIES = 10  # session, user, household, ledger, the form's people, the header's
-# firm and team; the session saved (the messages shown): nothing per year or entry
+LEDGER_MAX_QUERIES = 11  # session, user, household, ledger, the form's people, the header's
+# firm and team; the session saved (the messages shown), the audit trail's context (who made
+# a change, set once a request): nothing per year or entry
 
 
 @pytest.mark.parametrize("pairs", [2, 20])
