@@ -102,7 +102,7 @@ def test_large_file_read_and_committed_by_tasks_with_progress(
     batch = ImportBatch.objects.get()
     assert batch.status == BatchStatus.READING
     page = client.get(response.url).content.decode()
-    assert 'hx-trigger="every 1s"' in page and 'role="progressbar"' in page
+    assert 'hx-trigger="every 1s"' in page and '<progress class="import-bar"' in page
     polling = client.get(response.url + "?part=progress", headers={"HX-Request": "true"})
     assert polling.status_code == 200 and "Reading the file…" in polling.content.decode()
     for callback in callbacks:
