@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from clients.models import Account, Household, TaxLot, TaxProfile, Transaction
+from tests.browser.conftest import second_factor
 from tests.factories import ReplacementFactory
 from tests.plans.conftest import fund
 
@@ -28,6 +29,7 @@ def phone(browser: Browser) -> Page:
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    second_factor(page)  # the phone answers the second-factor step (tests/browser/conftest.py)
     yield page
     context.close()
 

@@ -60,7 +60,9 @@ def test_login_review_approve_and_export(
 
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Export approved trades")).click()
-    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    rows = list(
+        csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig")))
+    )
     assert rows[0] == ["account", "symbol", "lots", "quantity", "side"]
     assert [r[1] for r in rows[1:]] == [lot.security.symbol, f"REPL{household.pk}"]
     assert [r[4] for r in rows[1:]] == ["SELL", "BUY"]
