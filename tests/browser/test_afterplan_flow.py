@@ -17,8 +17,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from clients import services as client_services
-from clients.models import Action, Household
+from clients.models import Household
 from taxlogic.models import HarvestSettings, Recommendation
 from tests.plans.conftest import add_loss, fund, review
 
@@ -114,18 +113,27 @@ def test_approve_twice_export_sell_and_keep_the_window(
     sells = [r for r in rows[1:] if r[4] == "SELL"]
     assert sorted(r[2] for r in sells) == ["441100000", "441100000", "441100001"]
 
-    # The sales are recorded (as an import or the trade desk's upload would): matched.
-    for r in trades:
+    # The custodian's confirmations come back as a transactions file, imported on the Import
+    # page (generic format): each sale names its lot, and is matched to its recommendation.
+    lines = ["trade_date,account_number,action,symbol,quantity,price,lot_ids,transaction_id"]
+    for n, r in enumerate(trades):
         r.refresh_from_db()
-        client_services.transaction_record(
-            account=r.account,
-            security=r.security,
-            action=Action.SELL,
-            trade_date=timezone.localdate(),
-            quantity=r.quantity,
-            price=r.price,
-            lot=r.lot,
+        if not r.lot.external_id:
+            type(r.lot).objects.filter(pk=r.lot.pk).update(external_id=f"LOT-{n}")
+            r.lot.refresh_from_db()
+        lines.append(
+            f"{timezone.localdate().isoformat()},{r.account.account_number},sell,"
+            f"{r.security.symbol},{r.quantity.normalize():f},{r.price:.2f},"
+            f"{r.lot.external_id},FILL-{n}"
         )
+    fills = artifacts / "afterplan-fills.csv"
+    fills.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    page.get_by_label("File").set_input_files(str(fills))
+    page.get_by_label("Format").select_option("generic_transactions")
+    page.get_by_role("button", name="Upload and preview").click()
+    page.get_by_role("button", name=re.compile("Commit: 3 new")).click()
+    expect(page.get_by_role("status").first).to_contain_text("Imported: 3 created")
     for household in (first, second):
         page.goto(f"{live_server.url}/plans/households/{household.public_id}/")
         expect(page.locator("article.rec .badge-executed")).to_have_count(
