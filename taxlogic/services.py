@@ -411,9 +411,12 @@ def _inputs_of(
                         "IRC §529(c), §223; tax-rules.md §1",
                     )
                 )
-        accounts_json.append(
-            {"id": str(account.public_id), "type": account.type, "owner": owner_id}
-        )
+        account_json = {"id": str(account.public_id), "type": account.type, "owner": owner_id}
+        # A joint account's results are half each spouse's unless the profile says otherwise.
+        share = profile.joint_taxpayer_share
+        if account.type == AccountType.TAXABLE_JOINT and share is not None and share != _HALF:
+            account_json["taxpayer_share"] = _text(share)
+        accounts_json.append(account_json)
     people_json = list({p["id"]: p for p in people_json}.values())
 
     transactions = rows.transactions.get(household.pk, [])
@@ -561,6 +564,7 @@ def _inputs_of(
 # --- the whole return (issue 13): the case format's version 2 fields from the profile ------
 
 
+_HALF = Decimal("0.5")
 _NEW_INCOME = (
     ("wages", "wages"),
     ("other_ordinary_income", "other_ordinary"),

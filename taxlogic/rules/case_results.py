@@ -38,6 +38,8 @@ from .wash_sales import (
     simulate,
 )
 
+HALF = Decimal("0.5")
+
 # --- evaluating -----------------------------------------------------------------------------
 
 
@@ -214,7 +216,8 @@ def carryforward_by_person(
 
     A carryover belongs to the person whose property gave rise to it (Treas. Reg.
     §1.1212-1(c)(1)(iii)): each person's net loss by character is their own carryforward in plus
-    their results — a sale in an account they own, half of one in a joint account, the income's
+    their results — a sale in an account they own, their share of one in a joint account (half
+    unless ``accounts[].taxpayer_share`` says otherwise), the income's
     outside gains to the taxpayer — and the household's carryforward of each character is shared
     among the people in proportion to their net losses of it, to the cent, adding up."""
     given = case.carryforward_by_person or {}
@@ -234,13 +237,16 @@ def carryforward_by_person(
         net[person][0] -= short
         net[person][1] -= long
 
+    shares = dict(case.joint_shares)
+
     def credit(account: str, short: Decimal, long: Decimal) -> None:
         if account in joint and spouse is not None:
-            half_short, half_long = to_cents(short / 2), to_cents(long / 2)
-            net[taxpayer][0] += half_short
-            net[taxpayer][1] += half_long
-            net[spouse][0] += short - half_short
-            net[spouse][1] += long - half_long
+            share = shares.get(account, HALF)
+            mine_short, mine_long = to_cents(short * share), to_cents(long * share)
+            net[taxpayer][0] += mine_short
+            net[taxpayer][1] += mine_long
+            net[spouse][0] += short - mine_short
+            net[spouse][1] += long - mine_long
             return
         owner = owner_of[account] if owner_of[account] in net else taxpayer
         net[owner][0] += short

@@ -57,7 +57,7 @@ _KEYS: dict[str, frozenset[str]] = {
         }
     ),
     "people": frozenset({"id", "role", "born", "blind"}),
-    "accounts": frozenset({"id", "type", "owner", "average_basis"}),
+    "accounts": frozenset({"id", "type", "owner", "average_basis", "taxpayer_share"}),
     "securities": frozenset({"symbol", "kind", "tracks", "same_as", "underlying"}),
     "lots": frozenset(
         {
@@ -178,6 +178,9 @@ class Case:
     deductions: Itemized | None = None
     carryforward_by_person: Mapping[str, tuple[Decimal, Decimal]] | None = None
     average_basis: frozenset[tuple[str, str]] = frozenset()
+    # A joint account's share of the taxpayer in its gains and losses, where it is not half
+    # (the household's profile says so): (account id, share), the spouse has the rest.
+    joint_shares: tuple[tuple[str, Decimal], ...] = ()
 
     def facts(self) -> ReturnFacts:
         """What the whole return needs besides income (tax-rules.md §7)."""

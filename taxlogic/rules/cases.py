@@ -173,6 +173,7 @@ def parse_case(data: object) -> Case:
     deductions = _parse_deductions(root.get("deductions"), tax_year)
     carry_short, carry_long, by_person = _parse_carryforward(root.get("carryforward_in"), people)
     average = _parse_average_basis(root.get("accounts"))
+    shares = _parse_joint_shares(root.get("accounts"), accounts)
 
     identity = substantially_identical_groups(securities, policy=policy, symbols=sorted(symbols))
     return Case(
@@ -193,6 +194,7 @@ def parse_case(data: object) -> Case:
         deductions=deductions,
         carryforward_by_person=by_person,
         average_basis=average,
+        joint_shares=shares,
     )
 
 
@@ -714,6 +716,29 @@ def _parse_average_basis(value: object) -> frozenset[tuple[str, str]]:
         for j, symbol in enumerate(_list(item["average_basis"], path)):
             found.add((str(item["id"]), _text(symbol, f"{path}[{j}]")))
     return frozenset(found)
+
+
+def _parse_joint_shares(
+    value: object, accounts: tuple[HouseholdAccount, ...]
+) -> tuple[tuple[str, Decimal], ...]:
+    """``accounts[].taxpayer_share`` of joint accounts: the taxpayer's part of the account's
+    results for the carryforward by person (tax-rules.md §4.4); absent: half each."""
+    if value is None:
+        return ()
+    types = {a.id: a.type for a in accounts}
+    found: list[tuple[str, Decimal]] = []
+    for index, item in enumerate(_list(value, "accounts")):
+        if not isinstance(item, dict) or item.get("taxpayer_share") is None:
+            continue
+        path = f"accounts[{index}].taxpayer_share"
+        account_id = str(item["id"])
+        if types.get(account_id) is not AccountType.TAXABLE_JOINT:
+            raise CaseError(path, "only a taxable_joint account is shared between spouses")
+        share = _decimal(item["taxpayer_share"], path)
+        if share < 0 or share > 1:
+            raise CaseError(path, f"must be between 0 and 1, got {_show(item['taxpayer_share'])}")
+        found.append((account_id, share))
+    return tuple(found)
 
 
 def evaluate_text(text: str) -> dict[str, Any]:

@@ -147,3 +147,14 @@ def test_a_household_without_them_shows_none_of_them(
     assert "Alternative minimum tax" not in html
     assert "Qualified dividends" not in html
     assert "Deductions for age 65 or older" not in html
+
+
+def test_the_profiles_joint_share_reaches_the_engine(households: dict) -> None:
+    household = households["advisor"]
+    account = household.accounts.get()
+    account.type = "taxable_joint"
+    account.save()
+    assert "taxpayer_share" not in _snapshot(household)["case"]["accounts"][0]  # half: unsaid
+    _profile(household, joint_taxpayer_share=Decimal("0.7000"))
+    [shared] = _snapshot(household)["case"]["accounts"]
+    assert (shared["type"], shared["taxpayer_share"]) == ("taxable_joint", "0.7")
