@@ -31,9 +31,8 @@ ORDER_TYPES = ("market", "limit")
 FORMATS = ("generic", "schwab")
 
 
-def cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run (advisors/exports.py, OWASP)."""
-    return safe_cell(value)
+# A CSV cell that a spreadsheet will not run (advisors/exports.py, OWASP).
+cell = safe_cell
 
 
 def blotter_rows(

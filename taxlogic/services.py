@@ -572,9 +572,7 @@ _NEW_INCOME = (
     ("ordinary_dividends", "ordinary_dividends"),
     ("qualified_dividends", "qualified_dividends"),
     ("capital_gain_distributions", "capital_gain_distributions"),
-    ("other_short_term_gains", "other_short_term_gains"),
-    ("other_long_term_gains", "other_long_term_gains"),
-)
+)  # the gains expected outside our accounts come from taxlogic.planned.outside_gains
 
 
 def _person_json(person: Person) -> dict[str, Any]:
@@ -593,7 +591,7 @@ def _income_json(profile: TaxProfile) -> dict[str, str]:
     """The profile's income in the case format (clients/models.py TaxProfile): the detailed
     income fields replace the two older totals when any of wages, other ordinary income,
     interest or ordinary dividends is set (the parts left empty are zero); qualified
-    dividends, capital-gain distributions and other gains are given whenever set. With the
+    dividends and capital-gain distributions are given whenever set. With the
     older totals, qualified dividends come on top of them (the old investment income is
     interest and non-qualified dividends)."""
     given = {key: getattr(profile, name) for name, key in _NEW_INCOME}
