@@ -17,6 +17,7 @@ from datetime import UTC, datetime, time
 from time import monotonic, sleep
 
 import pytest
+import redis
 from django.utils import timezone
 
 from advisors.models import Firm
@@ -134,13 +135,32 @@ def _until_still(run: YearEndRun, *, seconds: float, timeout: float) -> int:
     raise AssertionError(f"run {run.pk} kept moving for {timeout:.0f} s")
 
 
+def _queued(server: RedisServer) -> int:
+    """Chunk messages waiting in the broker's queue (not yet handed to the worker)."""
+    client = redis.Redis.from_url(server.url)
+    try:
+        return int(client.llen("celery"))
+    finally:
+        client.close()
+
+
 def _restart_mid_run(processes: Processes, server: RedisServer) -> tuple[YearEndRun, int]:
+    """Restart ``server`` while chunks still wait in its queue; return the run and its progress
+    at that moment. One worker process holds one chunk at a time (prefetch 1, acks late), so
+    most of the run's chunks are in Redis when it goes down: the restart is what they survive,
+    or not. (With two processes a fast machine took the last queued chunk before the restart.)
+    """
     processes.redis_url = server.url
-    processes.worker()
+    processes.worker(concurrency=1)
     run = _start(processes)
-    wait_for(lambda: _processed(run) >= run.total // 5, timeout=120, what="a fifth done")
+    wait_for(
+        lambda: _processed(run) >= run.total // 5 and _queued(server) > 0,
+        timeout=120,
+        what="a fifth done with chunks still queued",
+    )
+    at_restart = _processed(run)
     server.restart()
-    return run, _processed(run)
+    return run, at_restart
 
 
 def test_redis_restarted_with_the_append_only_file_loses_nothing(
