@@ -21,6 +21,7 @@ from pathlib import Path
 COMPILED = (
     "accounts",
     "amt",
+    "broker_wash",
     "carryforward",
     "case_results",
     "case_types",

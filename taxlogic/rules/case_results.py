@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from .accounts import AccountType
+from .broker_wash import applied_reason, kept_reason
 from .carryforward import ScheduleD, schedule_d
 from .case_types import (
     Case,
@@ -348,6 +349,9 @@ def _wash_json(row: WashSale) -> dict[str, Any]:
     }
     if row.holding_from is not None:
         out["holding_from"] = row.holding_from.isoformat()
+    if row.broker_applied:
+        out["broker_applied"] = money_json(row.broker_applied)
+        out["reason"] = applied_reason(row.broker_applied, row.disallowed).to_json()
     return out
 
 
@@ -367,6 +371,10 @@ def _open_lot_json(open_lot: OpenLot) -> list[dict[str, Any]]:
         }
         if piece.adjusted:
             row["wash_adjustment"] = money_json(piece.deferred)
+        elif piece.deferred:
+            # The custodian's adjustment no wash of this history used (broker_wash.py).
+            row["broker_wash_adjustment"] = money_json(piece.deferred)
+            row["reason"] = kept_reason(piece.deferred).to_json()
         if lot.gift is not None and piece.gift_value is not None:
             row["gift_date"] = lot.gift.gift_date.isoformat()
             row["value_at_gift"] = money_json(piece.gift_value)

@@ -70,6 +70,8 @@ _KEYS: dict[str, frozenset[str]] = {
             "how",
             "gift_date",
             "value_at_gift",
+            # The part of ``basis`` the custodian's wash-sale adjustment (broker_wash.py).
+            "broker_wash_adjustment",
         }
     ),
     "transactions": frozenset(

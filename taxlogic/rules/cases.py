@@ -288,7 +288,7 @@ def _parse_accounts(
 _HOW_OF = {h.value: h for h in How}
 _ACTION_OF = {a.value: a for a in Action}
 _SHARE_ACTIONS = frozenset({Action.BUY, Action.REINVEST, Action.SELL})
-_LOT_KEYS = _KEYS["lots"] - {"gift_date", "value_at_gift"}
+_LOT_KEYS = _KEYS["lots"] - {"gift_date", "value_at_gift", "broker_wash_adjustment"}
 _TRADE_KEYS = _KEYS["transactions"] - {"ratio"}
 _REQUEST_KEYS = _KEYS["request"]
 
@@ -427,6 +427,12 @@ def _careful_lot(item: object, index: int, accounts: set[str], ids: dict[str, st
             )
         value_at_gift = _money(_required(obj, "value_at_gift", path), f"{path}.value_at_gift")
         gift = Gift(gift_date, value_at_gift)
+    broker_wash = ZERO
+    if obj.get("broker_wash_adjustment") is not None:
+        where = f"{path}.broker_wash_adjustment"
+        broker_wash = _money(obj["broker_wash_adjustment"], where)
+        if broker_wash > basis:
+            raise CaseError(where, f"is more than the lot's basis ({basis:.2f})")
     return Lot(
         id=lot_id,
         account=account,
@@ -437,6 +443,7 @@ def _careful_lot(item: object, index: int, accounts: set[str], ids: dict[str, st
         how=how,
         gift=gift,
         seq=index,
+        broker_wash=broker_wash,
     )
 
 

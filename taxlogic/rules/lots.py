@@ -66,7 +66,9 @@ class Lot:
 
     ``basis`` is the total basis (the donor's for a gift); ``acquired`` the trade date (the
     donor's for a gift, the date of death for an inheritance); ``seq`` the listing order that
-    breaks FIFO ties between lots acquired on one day.
+    breaks FIFO ties between lots acquired on one day. ``broker_wash`` is the part of ``basis``
+    that is a wash-sale adjustment the custodian already applied (same account, same CUSIP:
+    Form 1099-B box 1g; Reg. §1.6045-1(d)(6)(iii)); see broker_wash.py.
     """
 
     id: str
@@ -78,6 +80,7 @@ class Lot:
     how: How = How.PURCHASE
     gift: Gift | None = None
     seq: int = 0
+    broker_wash: Decimal = ZERO
 
     @property
     def is_acquisition(self) -> bool:
@@ -271,7 +274,8 @@ def gift_loss_basis(*, donor_basis: Decimal, value_at_gift: Decimal | None) -> D
 class Piece:
     """Shares of one lot that share a basis per share and a holding period start.
 
-    ``deferred`` is the part of ``basis`` that wash-sale adjustments added (§1091(d));
+    ``deferred`` is the part of ``basis`` that wash-sale adjustments added (§1091(d)) — in an
+    unadjusted piece, the custodian's adjustment it came with (``Lot.broker_wash``);
     ``adjusted`` marks a piece that took such an adjustment (it goes before the rest of its lot);
     ``gift_value`` is the value at the gift of these shares, for a gifted lot.
 
@@ -418,7 +422,7 @@ class Position:
         self.key = lot.key
         gift_value = lot.gift.value_at_gift if lot.gift is not None else None
         self.pieces: list[Piece] = [
-            Piece(lot.quantity, lot.basis, lot.acquired, ZERO, False, gift_value)
+            Piece(lot.quantity, lot.basis, lot.acquired, lot.broker_wash, False, gift_value)
         ]
         self.held = lot.quantity
         self.free = lot.quantity
@@ -476,12 +480,16 @@ class Position:
         *,
         adjustment: Decimal | None,
         holding_from: date | None,
+        covered: Decimal = ZERO,
     ) -> None:
         """Mark ``quantity`` unused shares as replacement shares (Reg. §1.1091-1(d), (e)).
 
         With an ``adjustment`` the disallowed loss is added to their basis and their holding
         period starts at ``holding_from`` (§1091(d), §1223(3)); without one (a replacement in an
-        IRA: Rev. Rul. 2008-5) nothing about them changes but that they are used.
+        IRA: Rev. Rul. 2008-5) nothing about them changes but that they are used. ``covered``
+        (at most the adjustment, and the custodian's adjustment still in the unused shares:
+        ``broker_wash.covered``) is already in the lot's basis: it moves onto these shares
+        instead of being added again, so the lot's basis grows by ``adjustment - covered``.
         """
         if quantity > self.free:
             raise ValueError(f"lot {self.lot.id} has {self.free} unused shares, not {quantity}")
@@ -493,6 +501,15 @@ class Position:
         taken = rest.split(quantity)
         if rest.quantity == 0:
             self.pieces.pop()
+        if covered:
+            # The custodian's adjustment these shares came with, and what ``covered`` takes
+            # from the rest's, become this wash's: the shares end at cost + ``adjustment``.
+            shift = covered - taken.deferred if rest.quantity else ZERO
+            if shift:
+                rest.basis -= shift
+                rest.deferred -= shift
+                rest.rebase()
+            adjustment += shift - covered
         taken.basis += adjustment
         taken.deferred += adjustment
         taken.holding_from = min(taken.holding_from, holding_from)

@@ -7,7 +7,8 @@ disallowed loss goes into the replacement's basis), §1223(3) (and its holding p
 §1.1091-1(f) (gifts and inheritances are not acquisitions), Pub 550 ("Wash Sales": the spouse's
 purchases count), Rev. Rul. 2008-5 (a purchase in the taxpayer's IRA or Roth IRA washes the loss
 and nothing is added to the IRA's basis: the loss is lost for good); tax-rules.md §2 for the
-policy flags where the sources split.
+policy flags where the sources split. A disallowed loss the custodian already put into a
+replacement's basis (Form 1099-B box 1g) is not added again: broker_wash.py.
 
 ``simulate`` walks a household's history day by day: each day's sales take their lots, then the
 day's losses are matched against replacement shares in a window of 30 days either side. Matching
@@ -34,6 +35,7 @@ from .accounts import (
     Treatment,
     eligibility,
 )
+from .broker_wash import covered as broker_covered
 from .lots import (
     ZERO,
     Action,
@@ -400,7 +402,8 @@ class WashSale:
 
     ``permanent``: the replacement's basis cannot take the loss (Rev. Rul. 2008-5), so the
     disallowed loss is lost for good; else it went into the replacement's basis and its holding
-    period starts at ``holding_from``.
+    period starts at ``holding_from``. ``broker_applied``: the part of ``disallowed`` the
+    custodian's adjustment had already put there (broker_wash.py), not added again.
     """
 
     sale: str
@@ -413,6 +416,7 @@ class WashSale:
     disallowed: Decimal
     permanent: bool
     holding_from: date | None
+    broker_applied: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -882,7 +886,10 @@ def _match_day(
         for (candidate, take), part in zip(matches, parts, strict=True):
             permanent = facts[candidate.lot.account].permanent
             holding_from = None
+            broker = ZERO
             if not permanent:
+                if candidate.lot.broker_wash:
+                    broker = broker_covered(candidate, lot, part)
                 holding_from = replacement_holding_from(
                     washed_from=s.holding_from, sold=day, acquired=candidate.lot.acquired
                 )
@@ -890,7 +897,12 @@ def _match_day(
                     # §1223(3) adds the period the washed shares were held, which §1223(9)
                     # deems more than one year: the replacement is long-term from the start.
                     holding_from = min(holding_from, date.fromordinal(day.toordinal() - 366))
-            candidate.use(take, adjustment=None if permanent else part, holding_from=holding_from)
+            candidate.use(
+                take,
+                adjustment=None if permanent else part,
+                holding_from=holding_from,
+                covered=broker,
+            )
             wash_sales.append(
                 WashSale(
                     sale=s.trade.id,
@@ -903,6 +915,7 @@ def _match_day(
                     disallowed=part,
                     permanent=permanent,
                     holding_from=holding_from,
+                    broker_applied=broker,
                 )
             )
         disallowed[index] = sum(parts, ZERO)

@@ -236,6 +236,18 @@ BAD: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "a lot not an object": (_set(["lots", 0], "L1"), "lots[0]"),
     "missing lot field": (_delete(["lots", 0, "basis"]), "lots[0].basis"),
     "bad as_of": (_set(["as_of"], "2026-13-01"), "as_of"),
+    "negative broker wash adjustment": (
+        _set(["lots", 0, "broker_wash_adjustment"], "-0.01"),
+        "lots[0].broker_wash_adjustment",
+    ),
+    "broker wash adjustment above the basis": (
+        _set(["lots", 0, "broker_wash_adjustment"], "1000.01"),
+        "lots[0].broker_wash_adjustment",
+    ),
+    "broker wash adjustment not money": (
+        _set(["lots", 0, "broker_wash_adjustment"], "twelve"),
+        "lots[0].broker_wash_adjustment",
+    ),
 }
 
 
