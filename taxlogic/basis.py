@@ -24,6 +24,7 @@ from taxlogic.services import household_inputs
 ZERO = Decimal("0.00")
 WASH_RULE = "IRC §1091(a), (d); §1223(3)"
 PERMANENT_RULE = "IRC §1091(a); Rev. Rul. 2008-5"
+BROKER_RULE = "IRC §1091(a), (d); §1223(3); Treas. Reg. §1.6045-1(d)(6)(iii) (Form 1099-B box 1g)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +38,14 @@ class WashAdjustment:
     disallowed: Decimal
     permanent: bool
     holding_from: date | None
+    # The part of ``disallowed`` the custodian's adjustment already put in this lot's basis.
+    broker_applied: Decimal = ZERO
 
     @property
     def rule(self) -> str:
-        return PERMANENT_RULE if self.permanent else WASH_RULE
+        if self.permanent:
+            return PERMANENT_RULE
+        return BROKER_RULE if self.broker_applied else WASH_RULE
 
     @property
     def text(self) -> str:
@@ -49,6 +54,16 @@ class WashAdjustment:
                 f"The loss on {self.quantity.normalize():f} shares sold on {self.sold:%Y-%m-%d} "
                 "is disallowed for good: these replacement shares are in an account whose basis "
                 "cannot take it."
+            )
+        if self.broker_applied:
+            added = self.disallowed - self.broker_applied
+            rest = f"; the other {added:,.2f} is added" if added else ""
+            return (
+                f"The loss of {self.disallowed:,.2f} on {self.quantity.normalize():f} shares "
+                f"sold on {self.sold:%Y-%m-%d} is disallowed (a purchase within 30 days). The "
+                f"custodian already included {self.broker_applied:,.2f} of it in these shares' "
+                f"basis (Form 1099-B box 1g): not applied again{rest}. Their holding period "
+                "includes the sold shares'."
             )
         return (
             f"The loss of {self.disallowed:,.2f} on {self.quantity.normalize():f} shares sold on "
@@ -79,6 +94,9 @@ class EngineLot:
     pieces: list[Piece]
     wash_sales: list[WashAdjustment]
     differences: list[str] = field(default_factory=list)
+    # The custodian's wash-sale adjustment kept as reported: no wash of the history uses it
+    # (its loss sale came before the review window).
+    broker_kept: Decimal = ZERO
 
     @property
     def differs(self) -> bool:
@@ -120,6 +138,7 @@ def household_basis(*, household: Household, as_of: date) -> HouseholdBasis:
                 disallowed=w.disallowed,
                 permanent=w.permanent,
                 holding_from=w.holding_from,
+                broker_applied=w.broker_applied,
             )
         )
     lots: dict[int, EngineLot] = {}
@@ -134,7 +153,9 @@ def household_basis(*, household: Household, as_of: date) -> HouseholdBasis:
                 basis=p.basis,
                 holding_from=p.holding_from,
                 term=term_of(holding_from=p.holding_from, sold=as_of, inherited=inherited).value,
-                adjustment=p.deferred if p.adjusted else ZERO,
+                # Wash-sale adjustments in the basis: the engine's, and in shares no wash of
+                # the history used, the custodian's as reported (broker_wash.py).
+                adjustment=p.deferred,
             )
             for p in open_lot.pieces
         ]
@@ -150,6 +171,7 @@ def household_basis(*, household: Household, as_of: date) -> HouseholdBasis:
             long_term_from=long_term_from(max(short)) if short else None,
             pieces=pieces,
             wash_sales=received.get(open_lot.lot.id, []),
+            broker_kept=sum((p.deferred for p in open_lot.pieces if not p.adjusted), ZERO),
         )
     return HouseholdBasis(lots, as_of)
 

@@ -12,6 +12,11 @@ How stored lots and transactions become the engine's history (``household_inputs
   what the window's sales took from it, at basis + wash-sale adjustment (the custodian's, from
   before the window). A lot acquired before the window starts its holding period at its stored
   holding-period start (which includes any tacked-on period); it is too old to be a replacement.
+- A lot whose adjustment the custodian applied (``broker_wash_applied``: same account, same
+  CUSIP, Form 1099-B box 1g) is always a starting lot, bought in the window or not, and says so:
+  ``broker_wash_adjustment`` is that adjustment as the window found it (sales relieve it pro
+  rata). The engine then does not add it again for a wash sale of the window it covers, and
+  keeps it where its loss sale came before the window (taxlogic/rules/broker_wash.py).
 - A sale inside the window is a *sell trade* naming the lot it relieved (specific
   identification), at its net proceeds. Transfers out are not sales: their shares count as
   gone before the window, and a lot transferred in is a starting lot.
@@ -179,6 +184,7 @@ _LOT_FIELDS = (
     "original_quantity",
     "cost_basis",
     "wash_sale_adjustment",
+    "broker_wash_applied",
     "acquired",
     "holding_period_start",
     "how_acquired",
@@ -437,7 +443,8 @@ def _inputs_of(
         lot_id = public[lot.id]
         labels[lot_id] = lot.external_id or lot_id[:8]
         opening = opened.get(lot.id)
-        if opening is not None:
+        broker = lot.broker_wash_applied and lot.wash_sale_adjustment > 0
+        if opening is not None and not broker:
             trades_json.append(
                 {
                     "id": lot_id,
@@ -455,17 +462,24 @@ def _inputs_of(
         quantity = lot.quantity + sold_quantity
         if quantity <= 0:
             continue
+        basis = lot.cost_basis + lot.wash_sale_adjustment + sold_basis
         entry: dict[str, Any] = {
             "id": lot_id,
             "account": account_ids[lot.account_id],
             "symbol": lot.symbol,
             "quantity": _text(quantity),
-            "basis": f"{lot.cost_basis + lot.wash_sale_adjustment + sold_basis:.2f}",
+            "basis": f"{basis:.2f}",
             "acquired": (
                 lot.holding_period_start if lot.acquired < window else lot.acquired
             ).isoformat(),
             "how": lot.how_acquired,
         }
+        if broker and lot.quantity > 0:
+            # Relief takes the adjustment pro rata: as the window found it, per share held now.
+            applied = lot.wash_sale_adjustment
+            if quantity != lot.quantity:
+                applied = to_cents(applied * quantity / lot.quantity)
+            entry["broker_wash_adjustment"] = f"{min(applied, basis):.2f}"
         if lot.how_acquired == AcquiredHow.GIFT:
             value = lot.gift_value or Decimal(0)
             entry["gift_date"] = lot.gift_date.isoformat()

@@ -38,7 +38,10 @@ def _engine_open_lots(household: Household, as_of: datetime.date) -> dict[int, d
             key, {"basis": Decimal(0), "adjustment": Decimal(0), "from": [], "how": row["how"]}
         )
         entry["basis"] += Decimal(row["basis"])
-        entry["adjustment"] += Decimal(row.get("wash_adjustment", "0"))
+        # The engine's adjustments, and a custodian's it kept as reported (broker_wash.py).
+        entry["adjustment"] += Decimal(
+            row.get("wash_adjustment", row.get("broker_wash_adjustment", "0"))
+        )
         entry["from"].append(datetime.date.fromisoformat(row["holding_from"]))
         entry["quantity"] = entry.get("quantity", Decimal(0)) + Decimal(row["quantity"])
     for entry in out.values():
