@@ -351,3 +351,33 @@ def assignable_teams(user: User) -> QuerySet[Team]:
     if user.role == Role.COMPLIANCE:
         return Team.objects.none()
     return Team.objects.filter(pk=user.team_id).order_by("name")
+
+
+# --- Pick lists: the teams, people and API clients a page offers to filter or report by -----
+
+
+def teams_visible(user: User) -> QuerySet[Team]:
+    """The teams ``user`` may pick in a filter (the trade blotter's): every team of the firm for
+    whoever sees the whole firm's households (a firm admin, a compliance reviewer, an API
+    client); a team lead or an advisor: their own team and the teams of the households they
+    see (a household of another team they are the primary advisor of, say); nobody else's."""
+    teams = visible(user, Team)
+    if isinstance(user, ApiClient) or not user.is_authenticated or user.is_superuser:
+        return teams.order_by("name")
+    if user.role in (Role.FIRM_ADMIN, Role.COMPLIANCE):
+        return teams.order_by("name")
+    theirs = Q(pk__in=visible(user, Household).values("team_id"))
+    if user.team_id is not None:
+        theirs |= Q(pk=user.team_id)
+    return teams.filter(theirs).order_by("name")
+
+
+def advisors_visible(user: User) -> QuerySet[Advisor]:
+    """The people ``user`` may pick in a filter or a report (``people_visible_to``: an advisor
+    themselves, a team lead their team, a firm admin or compliance the firm), by name."""
+    return visible(user, Advisor).order_by("last_name", "first_name", "username")
+
+
+def api_clients_visible(user: User) -> QuerySet[ApiClient]:
+    """The API clients of ``user``'s firm (firm-wide settings: the firm reads them), by name."""
+    return visible(user, ApiClient).order_by("name")

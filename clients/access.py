@@ -200,11 +200,13 @@ def access_report(
     api_client_id: int | None = None,
     start: datetime.datetime,
     end: datetime.datetime,
-    firm_id: int | None = None,
+    viewer: Any = None,
 ) -> list[Seen]:
     """Every household the advisor ``user_id`` or the API client ``api_client_id`` saw in
-    [start, end), with the first and last time and how often; limited to ``firm_id``'s
-    households when given (a firm's compliance sees only its own firm)."""
+    [start, end), with the first and last time and how often; limited to the households
+    ``viewer`` may see when given (advisors/scoping.py: a firm's compliance sees only its own
+    firm). Without a viewer (``manage.py access_report``, the operators'), every household."""
+    from advisors import scoping
     from clients.models import Household
 
     if (user_id is None) == (api_client_id is None):
@@ -221,9 +223,10 @@ def access_report(
         .annotate(first=Min("at"), last=Max("at"), views=Count("id"))
         .order_by()
     }
-    households = Household.objects.filter(pk__in=list(grouped)).only("pk", "public_id", "name")
-    if firm_id is not None:
-        households = households.filter(firm_id=firm_id)
+    households = (
+        Household.objects.all() if viewer is None else scoping.visible(viewer, Household)
+    ).filter(pk__in=list(grouped))
+    households = households.only("pk", "public_id", "name")
     out = [
         Seen(
             household_id=h.pk,

@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from advisors import exports
-from advisors.models import Advisor, ApiClient, Role
+from advisors import exports, scoping
+from advisors.models import Role
 from clients import access, bounds
 
 REPORT_ROLES = frozenset({Role.COMPLIANCE, Role.FIRM_ADMIN})
@@ -54,26 +54,22 @@ def access_report_page(request: HttpRequest) -> HttpResponse:
     form = AccessReportForm(request.GET or None)
     context: dict[str, Any] = {
         "form": form,
-        "advisors": Advisor.objects.filter(firm_id=user.firm_id).order_by("username"),
-        "clients": ApiClient.objects.filter(firm_id=user.firm_id).order_by("name"),
+        "advisors": scoping.advisors_visible(user),
+        "clients": scoping.api_clients_visible(user),
     }
     if form.is_valid() and (form.cleaned_data["advisor"] or form.cleaned_data["client"]):
         data = form.cleaned_data
         start, end = window(data["since"], data["until"])
         who: dict[str, int]
         if data["advisor"]:
-            subject = Advisor.objects.filter(
-                firm_id=user.firm_id, public_id=data["advisor"]
-            ).first()
+            subject = scoping.advisors_visible(user).filter(public_id=data["advisor"]).first()
             who = {"user_id": subject.pk} if subject else {}
         else:
-            subject = ApiClient.objects.filter(
-                firm_id=user.firm_id, public_id=data["client"]
-            ).first()
+            subject = scoping.api_clients_visible(user).filter(public_id=data["client"]).first()
             who = {"api_client_id": subject.pk} if subject else {}
         if subject is None:
             raise Http404("No such advisor or API client in your firm.")
-        report = access.access_report(**who, start=start, end=end, firm_id=user.firm_id)
+        report = access.access_report(**who, start=start, end=end, viewer=user)
         if request.GET.get("format") == "csv":
             return exports.csv_response(
                 filename=f"access-{start:%Y%m%d}-{end:%Y%m%d}.csv",

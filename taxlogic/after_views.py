@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from advisors import scoping
-from advisors.models import Advisor, Team
+from advisors.models import Advisor
 from clients.models import Household, TaxLot
 from clients.views import HtmxHttpRequest
 from taxlogic import blotter, planned
@@ -68,8 +68,8 @@ def blotter_page(request: HtmxHttpRequest) -> HttpResponse:
         "custodians": custodians,
         "filters": filters,
         "status": filters.get("status", "approved"),
-        "teams": Team.objects.filter(firm_id=request.user.firm_id).order_by("name"),
-        "advisors": scoping.visible(request.user, Advisor).order_by("last_name", "username"),
+        "teams": scoping.teams_visible(request.user),
+        "advisors": scoping.advisors_visible(request.user),
         "custodian_names": sorted(
             set(
                 scoping.visible(request.user, Household)

@@ -1,7 +1,10 @@
 """Monitoring: noticing a market move worth a review (``price_moved_lots``, used by the nightly
 refresh), and telling people: the ``year_end_run.finished`` webhook, and the daily digest email
 to each advisor (new harvests, wash-sale risks, plans changed in the last day), sent with
-Django's mail (``EMAIL_BACKEND``: the console in the demo)."""
+Django's mail (``EMAIL_BACKEND``: the console in the demo), exactly once per advisor and day:
+a ``DigestSent`` row (unique advisor and day) is claimed and committed before the mail goes,
+and released if the mail fails. A worker killed between the claim and the mail leaves a claim
+with no ``sent`` time: that digest is not sent (at most once, never twice)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -18,7 +22,14 @@ from advisors.models import Advisor, WebhookEvent
 from advisors.webhooks import webhooks_emit
 from clients.models import TaxLot
 from clients.selectors import latest_close
-from taxlogic.models import ActionPlan, HarvestSettings, Recommendation, WashAlert, YearEndRun
+from taxlogic.models import (
+    ActionPlan,
+    DigestSent,
+    HarvestSettings,
+    Recommendation,
+    WashAlert,
+    YearEndRun,
+)
 
 DIGEST_SPAN = timedelta(days=1)
 
@@ -111,17 +122,55 @@ def digests(*, now: datetime | None = None) -> list[Digest]:
     return [d for d in found.values() if not d.empty and d.advisor.email and d.advisor.is_active]
 
 
+class DigestsNotSent(Exception):
+    """Some digests could not be mailed; their claims were released, so a retry sends them."""
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        super().__init__(failures)  # the only argument: picklable, for Celery's retry
+        self.failures = failures
+
+    def __str__(self) -> str:
+        return "Digests not sent: " + "; ".join(f"{w}: {why}" for w, why in self.failures.items())
+
+
+def _claim(advisor: Advisor, day: date) -> DigestSent | None:
+    """Claim ``advisor``'s digest of ``day`` in a transaction of its own, committed before the
+    mail goes (``durable``: never inside a caller's transaction); None when another beat, worker
+    or retry holds it already (the unique constraint waits for theirs to commit or roll back)."""
+    try:
+        with transaction.atomic(durable=True):
+            return DigestSent.objects.create(advisor=advisor, day=day)
+    except IntegrityError:
+        return None
+
+
 def digests_send(*, now: datetime | None = None) -> int:
-    """Send the daily digest to every advisor with something in it; how many were sent."""
+    """Send the daily digest to every advisor with something in it, once per advisor and day
+    (``DigestSent``); how many this call sent. A mail that fails releases its claim and, after
+    the others are sent, raises ``DigestsNotSent`` so that the task is retried."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
     sent = 0
+    failures: dict[str, str] = {}
     for d in digests(now=now):
-        send_mail(
-            subject="Harvest Desk: your day",
-            message=d.text(),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[d.advisor.email],
-        )
+        claim = _claim(d.advisor, day)
+        if claim is None:
+            continue
+        try:
+            send_mail(
+                subject="Harvest Desk: your day",
+                message=d.text(),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[d.advisor.email],
+            )
+        except Exception as error:  # SMTP, DNS, a refused recipient: released for the retry
+            DigestSent.objects.filter(pk=claim.pk).delete()
+            failures[d.advisor.get_username()] = f"{type(error).__name__}: {error}"
+            continue
+        DigestSent.objects.filter(pk=claim.pk).update(sent=timezone.now())
         sent += 1
+    if failures:
+        raise DigestsNotSent(failures)
     return sent
 
 

@@ -1,5 +1,6 @@
 """The audit trail of the taxlogic app (advisors/audit.py): harvest settings, plans,
-recommendations and the decision log. Imported by taxlogic/models.py.
+recommendations, the decision log and the gains planned outside our accounts. Imported by
+taxlogic/models.py.
 
 A plan's ``result`` and a recommendation's ``details`` (compressed documents) are not copied:
 a delivered plan never changes (taxlogic/records.py), so the row itself keeps them."""
@@ -9,10 +10,17 @@ from __future__ import annotations
 import pgtrigger
 
 from advisors.audit import track
-from taxlogic.models import ActionPlan, HarvestSettings, Recommendation, RecommendationDecision
+from taxlogic.models import (
+    ActionPlan,
+    HarvestSettings,
+    PlannedRealization,
+    Recommendation,
+    RecommendationDecision,
+)
 from taxlogic.records import PLAN_MUTABLE, RECOMMENDATION_MUTABLE
 
 track(HarvestSettings)
+track(PlannedRealization)
 # Plans, recommendations and decisions are immutable where it matters and never deleted
 # (below), so each row is its own record of its insert: only their changes are copied.
 track(ActionPlan, exclude=["result"], inserts=False)

@@ -720,5 +720,27 @@ class BlotterExport(models.Model):
         return f"Blotter {self.format} by {self.exported_by} at {self.created}"
 
 
+class DigestSent(models.Model):
+    """The claim on one advisor's daily digest of one day (taxlogic/digest.py): taken (and
+    committed) before the mail goes, released if the mail fails. The unique constraint makes a
+    doubled beat, a restarted beat or a retried task send each digest once."""
+
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests_sent"
+    )
+    day = models.DateField()
+    claimed = models.DateTimeField(auto_now_add=True)
+    sent = models.DateTimeField(null=True, blank=True, help_text="Empty: claimed, not sent yet.")
+
+    class Meta:
+        ordering = ["-day", "advisor_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["advisor", "day"], name="digest_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.advisor_id} for {self.day}"
+
+
 # The audit trail (django-pghistory): event models of the tables above.
 from taxlogic import history  # noqa: E402, F401

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from taxlogic import services, year_end
+from taxlogic import digest, services, year_end
+from taxlogic.digest import DigestsNotSent
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -65,9 +66,15 @@ def households_refresh_changed() -> None:
     year_end.households_refresh_changed()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(*_DATABASE_DOWN, DigestsNotSent),
+    retry_backoff=60,
+    max_retries=5,
+)
 def digests_send() -> None:
-    """The daily digest email of each advisor (taxlogic/digest.py)."""
-    from taxlogic.digest import digests_send as send
-
-    send()
+    """The daily digest email of each advisor (taxlogic/digest.py): once per advisor and day,
+    however often the beat fires or the task is retried; the mails that failed are retried."""
+    digest.digests_send()

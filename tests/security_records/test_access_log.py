@@ -127,7 +127,7 @@ def test_the_report_page_for_compliance_and_the_command(
 
 @pytest.mark.integration
 def test_the_report_answers_for_ten_thousand_households_in_under_a_minute(
-    firm_a: object, advisor: object
+    firm_a: object, advisor: object, compliance: object
 ) -> None:
     """A firm of 10,000 households, each seen by one API client and the advisor several times
     (50,000 log rows), and noise from another advisor: the report is exact and fast."""
@@ -168,7 +168,7 @@ def test_the_report_answers_for_ten_thousand_households_in_under_a_minute(
         user_id=advisor.pk,
         start=now - datetime.timedelta(hours=1),
         end=now + datetime.timedelta(hours=1),
-        firm_id=firm_a.pk,
+        viewer=compliance,
     )
     elapsed = time.monotonic() - started
     assert {s.household_id for s in report} == set(ids)

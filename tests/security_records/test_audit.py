@@ -15,9 +15,9 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError, ProgrammingError
 
 from advisors import audit
-from clients.models import TaxLot, TaxProfile
+from clients.models import CarryforwardEntry, TaxLot, TaxProfile
 from taxlogic import bulk, services
-from taxlogic.models import Recommendation, RecommendationDecision
+from taxlogic.models import PlannedRealization, Recommendation, RecommendationDecision
 from tests.plans.conftest import add_loss, review
 
 
@@ -36,7 +36,9 @@ def test_every_audited_model_has_an_append_only_event_table() -> None:
         "clients.Transaction",
         "clients.TaxProfile",
         "clients.Replacement",
+        "clients.CarryforwardEntry",
         "taxlogic.HarvestSettings",
+        "taxlogic.PlannedRealization",
         "taxlogic.ActionPlan",
         "taxlogic.Recommendation",
         "taxlogic.RecommendationDecision",
@@ -127,6 +129,64 @@ def test_a_copy_insert_is_recorded_with_its_context(households: dict, advisor: o
     assert events.count() == 3
     assert {e.pgh_context["user"] for e in events} == {advisor.pk}
     assert {e.external_id for e in events} == {"COPY-0", "COPY-1", "COPY-2"}
+
+
+def test_a_carryforward_entered_on_the_page_names_the_advisor(
+    client_for: object, advisor: object, households: dict
+) -> None:
+    """The ledger (clients.CarryforwardEntry) is in the trail like the other book tables: the
+    entry as inserted with who, and a correction made outside the ledger's service, before
+    and after."""
+    household = households["advisor"]
+    person = household.people.get(role="taxpayer")
+    response = client_for(advisor).post(
+        f"/households/{household.public_id}/carryforward/",
+        {
+            "person": str(person.public_id),
+            "tax_year": "2026",
+            "character": "long_term",
+            "amount": "2,750.00",
+            "reason": "as on the 2025 return, Schedule D line 14",
+        },
+    )
+    assert response.status_code == 302, response.content
+    entry = CarryforwardEntry.objects.get(household=household)
+    [inserted] = _events(CarryforwardEntry, entry)
+    assert inserted.pgh_label == "insert" and inserted.amount == Decimal("2750.00")
+    assert inserted.pgh_context["user"] == advisor.pk
+    assert inserted.pgh_context["url"] == f"/households/{household.public_id}/carryforward/"
+    with pghistory.context(job="fix"):
+        CarryforwardEntry.objects.filter(pk=entry.pk).update(amount=Decimal("2700.00"))
+    old, new = _events(CarryforwardEntry, entry)[-2:]
+    assert (old.pgh_label, old.amount) == ("before_update", Decimal("2750.00"))
+    assert (new.pgh_label, new.amount) == ("update", Decimal("2700.00"))
+    assert new.pgh_context["job"] == "fix"
+
+
+def test_a_planned_gain_added_and_removed_is_kept_in_the_trail(
+    client_for: object, advisor: object, households: dict
+) -> None:
+    household = households["advisor"]
+    client = client_for(advisor)
+    march = datetime.date(datetime.date.today().year, 3, 15)
+    added = client.post(
+        f"/plans/households/{household.public_id}/planned/",
+        {"date": march.isoformat(), "amount": "40000", "term": "long", "note": "the boat"},
+    )
+    assert added.status_code == 302
+    planned = PlannedRealization.objects.get(household=household)
+    removed = client.post(
+        f"/plans/households/{household.public_id}/planned/{planned.public_id}/remove/"
+    )
+    assert removed.status_code == 302
+    assert not PlannedRealization.objects.filter(pk=planned.pk).exists()
+    events = _events(PlannedRealization, planned)
+    assert [(e.pgh_label, e.amount, e.note) for e in events] == [
+        ("insert", Decimal("40000.00"), "the boat"),
+        ("delete", Decimal("40000.00"), "the boat"),
+    ]
+    assert {e.pgh_context["user"] for e in events} == {advisor.pk}
+    assert events[1].pgh_context["method"] == "POST"
 
 
 def test_recommendation_changes_are_recorded(households: dict, advisor: object) -> None:
