@@ -362,9 +362,12 @@ def teams_visible(user: User) -> QuerySet[Team]:
     client); a team lead or an advisor: their own team and the teams of the households they
     see (a household of another team they are the primary advisor of, say); nobody else's."""
     teams = visible(user, Team)
-    if isinstance(user, ApiClient) or not user.is_authenticated or user.is_superuser:
-        return teams.order_by("name")
-    if user.role in (Role.FIRM_ADMIN, Role.COMPLIANCE):
+    if (
+        isinstance(user, ApiClient)
+        or not user.is_authenticated
+        or user.is_superuser
+        or user.role in (Role.FIRM_ADMIN, Role.COMPLIANCE)
+    ):
         return teams.order_by("name")
     theirs = Q(pk__in=visible(user, Household).values("team_id"))
     if user.team_id is not None:

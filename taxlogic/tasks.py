@@ -6,7 +6,6 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from taxlogic import digest, services, year_end
-from taxlogic.digest import DigestsNotSent
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -70,7 +69,7 @@ def households_refresh_changed() -> None:
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
-    autoretry_for=(*_DATABASE_DOWN, DigestsNotSent),
+    autoretry_for=(*_DATABASE_DOWN, digest.DigestsNotSent),
     retry_backoff=60,
     max_retries=5,
 )
