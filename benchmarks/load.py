@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -173,15 +174,18 @@ class Who:
 
 def sign_in() -> Who:
     """Sessions made by django.contrib.auth.login() itself (so whatever a login adds to the
-    session is there), stored by the configured session engine. LOAD_SESSION_EXTRA (JSON)
-    adds keys, e.g. a second factor's verified flag."""
+    session is there), stored by the configured session engine, with the second factor passed.
+    LOAD_SESSION_EXTRA (JSON) adds keys."""
     from importlib import import_module
 
+    import django_otp
     from django.conf import settings
     from django.contrib.auth import login
     from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from advisors import mfa
     from advisors.models import Advisor, Role
     from clients.models import Household
 
@@ -194,6 +198,12 @@ def sign_in() -> Who:
         request.session = store()
         request.user = AnonymousUser()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # The second factor, passed as the verify page does (django_otp.login with a confirmed
+        # authenticator app): every page needs a verified session.
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=mfa.APP_NAME, confirmed=True)
+        django_otp.login(request, device)
         request.session.update(extra)
         request.session.save()
         return request.session.session_key
@@ -256,9 +266,13 @@ class Endpoint:
 
 
 def endpoints(who: Who) -> list[Endpoint]:
+    from django.conf import settings
+
+    cookie = settings.SESSION_COOKIE_NAME  # __Host-sessionid in production
+
     def advisor(i: int) -> tuple[dict[str, str], str]:
         session, ids = who.advisors[i % len(who.advisors)]
-        return {"Cookie": f"sessionid={session}"}, ids[(i * 7) % len(ids)]
+        return {"Cookie": f"{cookie}={session}"}, ids[(i * 7) % len(ids)]
 
     def page(path: Callable[[str], str], htmx: bool = False) -> Callable[[int], tuple]:
         def make(i: int) -> tuple[str, dict[str, str]]:
@@ -270,7 +284,7 @@ def endpoints(who: Who) -> list[Endpoint]:
         return make
 
     def admin(path: str) -> Callable[[int], tuple]:
-        return lambda i: (path, {"Cookie": f"sessionid={who.admin_session}"})
+        return lambda i: (path, {"Cookie": f"{cookie}={who.admin_session}"})
 
     def api(path: str) -> Callable[[int], tuple]:
         return lambda i: (path, {"Authorization": f"Bearer {who.token}"})
@@ -322,18 +336,26 @@ def _timer(timings: list[float]) -> Callable:
     return timer
 
 
+_CLIENT: Any = None
+
+
 def floor_of(endpoint: Endpoint, repeat: int = 3) -> Floor:
     from django.db import connection
     from django.test import Client
 
+    global _CLIENT
+    if _CLIENT is None:  # one client: its handler loads the middleware once, as a worker does
+        _CLIENT = Client()
+    client = _CLIENT
     results = []
     for i in range(repeat):
         path, headers = endpoint.make(i)
-        client = Client()
+        client.cookies.clear()
         extra = {}
         for name, value in headers.items():
             if name == "Cookie":
-                client.cookies["sessionid"] = value.split("=", 1)[1]
+                cookie_name, _, session = value.partition("=")
+                client.cookies[cookie_name] = session
             else:
                 extra["HTTP_" + name.upper().replace("-", "_")] = value
         timings: list[float] = []

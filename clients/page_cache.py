@@ -17,6 +17,7 @@ not see another process's bump, so there the pages compute everything, as before
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -69,7 +70,10 @@ def get(user: Any, name: str, *parts: object) -> tuple[str | None, Any]:
     if not enabled() or not getattr(user, "firm_id", None):
         return None, None
     scope = (user.pk, getattr(user, "role", ""), getattr(user, "team_id", None))
-    key = f"hd:page:{name}:{version(user.firm_id)}:{scope}:{parts!r}"
+    # The varying parts (user, role, team, the page's arguments) hashed: a key of safe
+    # characters and bounded length whatever a query string holds (memcached's rules too).
+    digest = hashlib.blake2b(repr((scope, parts)).encode(), digest_size=16).hexdigest()
+    key = f"hd:page:{name}:{version(user.firm_id)}:{digest}"
     return key, cache.get(key)
 
 

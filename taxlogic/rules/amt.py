@@ -3,8 +3,9 @@
 Rules: IRC §55(b) (26% up to the breakpoint, 28% above; net capital gain and qualified
 dividends keep their §1(h) rates: Form 6251 Part III, lines 12-40), §55(d) as amended by OBBBA
 §70107 (exemption reduced by 25% of AMTI over the phase-out start in 2025, 50% from 2026),
-§56(b)(1)(A) (no deduction for state and local taxes), §56(b)(1)(E) (no standard deduction and
-no §151 deduction, which includes the senior deduction of §151(d)(5)(C)), §56(b)(1)(F) (§68
+§55(d)(2) (a separate filer's AMTI increased past the exemption's end), §56(b)(1)(A) (no
+deduction for state and local taxes), §56(b)(1)(E) (no standard deduction and no §151
+deduction, which includes the senior deduction of §151(d)(5)(C)), §56(b)(1)(F) (§68
 does not apply), §55(a) (the AMT is the excess of the tentative minimum tax over the regular tax).
 """
 
@@ -38,6 +39,17 @@ def _flat(amount: Decimal, figures: ReturnFigures) -> Decimal:
     return low * figures.amt_breakpoint + high * (amount - figures.amt_breakpoint)
 
 
+def separate_addition(figures: ReturnFigures, amti: Decimal) -> Decimal:
+    """§55(d)(2): a married individual filing a separate return increases AMTI by the lesser
+    of 25% of the excess of AMTI over the least AMTI at which the exemption of §55(d)(1)(C) is
+    zero, and that exemption (Form 6251 instructions, line 4). The least such AMTI is the
+    phase-out start plus the exemption divided by the phase-out rate: $900,350 in 2025,
+    $640,200 in 2026 (where the phase-out rate is 50%)."""
+    zero_at = figures.amt_phaseout_start + figures.amt_exemption / figures.amt_phaseout_rate
+    excess = max(ZERO, amti - zero_at)
+    return min(figures.amt_separate_addition_rate * excess, figures.amt_exemption)
+
+
 def alternative_minimum_tax(
     *,
     figures: ReturnFigures,
@@ -55,6 +67,8 @@ def alternative_minimum_tax(
     ``preferential`` = qualified dividends plus net capital gain (QDCG worksheet line 4);
     ``regular_ordinary`` = QDCG worksheet line 5 (ordinary taxable income of the regular tax);
     ``regular_tax`` = Form 1040 line 16, to the cent. The AMT is rounded to the cent once."""
+    if figures.amt_separate_addition_rate > 0:
+        amti += separate_addition(figures, amti)
     cut = figures.amt_phaseout_rate * max(ZERO, amti - figures.amt_phaseout_start)
     exemption = max(ZERO, figures.amt_exemption - cut)
     base = max(ZERO, amti - exemption)  # line 6

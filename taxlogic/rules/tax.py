@@ -362,8 +362,9 @@ def _federal_tax(
                 code="amt",
                 text=(
                     f"Alternative minimum tax of {money_text(minimum.amt)}: the tentative "
-                    f"minimum tax on {money_text(minimum.base)} (AMTI {money_text(amti)} less "
-                    f"an exemption of {money_text(minimum.exemption)}) exceeds the regular tax."
+                    f"minimum tax on {money_text(minimum.base)} (AMTI "
+                    f"{money_text(minimum.amti)} less an exemption of "
+                    f"{money_text(minimum.exemption)}) exceeds the regular tax."
                 ),
                 rule="IRC §55, §56(b)(1); Form 6251",
             )

@@ -279,7 +279,7 @@ def capital_loss_limit(filing_status: str) -> Decimal:
 # §68 as amended by OBBBA §70111: from 2026, 2/37 of the lesser of the itemized deductions and
 # the excess of taxable income plus them over the start of the 37% bracket. AMT — IRC §55(d) as
 # amended by OBBBA §70107; 2025 Rev. Proc. 2024-40 §3.11, 2026 Rev. Proc. 2025-32: exemptions,
-# phase-out thresholds and rates, and the 26%/28% breakpoint.
+# phase-out thresholds and rates, and the 26%/28% breakpoint; §55(d)(2) for married separate.
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +300,9 @@ class ReturnFigures:
     amt_phaseout_rate: Decimal
     amt_breakpoint: Decimal  # 26% up to it, 28% above
     amt_rates: tuple[Decimal, Decimal] = (Decimal("0.26"), Decimal("0.28"))
+    # §55(d)(2): a married individual filing separately adds to AMTI the lesser of this rate of
+    # the excess over the AMTI at which the exemption reaches zero, or the exemption (0 else).
+    amt_separate_addition_rate: Decimal = Decimal(0)
 
 
 _ADDITIONAL_STANDARD: dict[int, tuple[int, int]] = {2025: (2000, 1600), 2026: (2050, 1650)}
@@ -321,6 +324,8 @@ _AMT: dict[int, dict[str, tuple[int, int]]] = {
 }
 _AMT_PHASEOUT_RATE: dict[int, Decimal] = {2025: Decimal("0.25"), 2026: Decimal("0.50")}
 _AMT_BREAKPOINT: dict[int, int] = {2025: 239100, 2026: 244500}
+# §55(d)(2): 25% in every year (OBBBA §70107 doubled the phase-out rate of §55(d)(3) only).
+_AMT_SEPARATE_ADDITION_RATE = Decimal("0.25")
 SENIOR_YEARS = range(2025, 2029)
 
 
@@ -349,4 +354,5 @@ def return_figures(year: int, filing_status: str) -> ReturnFigures:
         amt_phaseout_start=Decimal(start),
         amt_phaseout_rate=_AMT_PHASEOUT_RATE[year],
         amt_breakpoint=Decimal(breakpoint // 2 if separate else breakpoint),
+        amt_separate_addition_rate=_AMT_SEPARATE_ADDITION_RATE if separate else Decimal(0),
     )

@@ -6,4 +6,4 @@ under a new version computes a new plan instead of reusing the old one.
 
 from __future__ import annotations
 
-ENGINE_VERSION = "2026.4"
+ENGINE_VERSION = "2026.5"

@@ -156,3 +156,14 @@ def test_without_a_shared_cache_nothing_is_cached(book: Book, settings: Any) -> 
     _, again = _page(client)
     assert again == first
     assert book.advisor.role == Role.ADVISOR
+
+
+def test_keys_are_safe_and_bounded_whatever_the_query_string(book: Book) -> None:
+    # Django warns of (and memcached refuses) keys with spaces or control characters or
+    # longer than 250 characters; a query string can hold anything.
+    odd = "q=" + " \x01\n" * 200 + "é"
+    key, _ = page_cache.get(book.advisor, "households", odd, 2026)
+    other, _ = page_cache.get(book.admin, "households", odd, 2026)
+    assert key is not None and other is not None and key != other
+    assert len(key) < 100 and re.fullmatch(r"[\w:.-]+", key), key
+    assert page_cache.get(book.advisor, "households", odd, 2025)[0] != key

@@ -13,8 +13,10 @@ statute's figure in tests/taxlogic/test_whole_return.py (tax-rules.md §7; docs-
 - 2026 §68 2/37 reduction: Tax-Calculator applies 2/37 (rounded to 0.05405405) to the whole
   excess of AGI over the 37% bracket, without the "lesser of", measured from AGI instead of
   taxable income plus the itemized deductions, and keeps it in AMTI (§56(b)(1)(F) undoes it);
-- married filing separately with 2026 AMTI past $639,200, where Tax-Calculator zeroes the
-  exemption ($70,100 − 50% × (AMTI − $500,000) reaches zero only at $640,200).
+- married filing separately with AMTI past the exemption's end ($900,350 in 2025, $640,200 in
+  2026): the statute's §55(d)(2) adds to AMTI the lesser of 25% of the excess and the
+  exemption; Tax-Calculator adds nothing (and in 2026 zeroes the exemption from $639,200).
+  Held by test_a_separate_filer_adds_to_amti_past_the_exemptions_end.
 
 Slow (Tax-Calculator imports numba and pandas): not part of the fast engine tests. Run with
 `.venv/bin/python -m pytest tests/taxcalc -p no:django -q`.
@@ -190,9 +192,11 @@ def taxcalc_results(batch: list[Draw], year: int) -> pd.DataFrame:
 
 def statute_and_taxcalc_part(d: Draw, agi: float, amti: float) -> bool:
     """The places named in the module docstring, where the test compares nothing."""
+    separate = d.status == "married_separate"
+    if separate and amti > (890_000 if d.year == 2025 else 630_000):
+        return True
     if d.year != 2026:
         return False
-    separate = d.status == "married_separate"
     if d.salt is not None:
         if agi > (252_500 if separate else 505_000):
             return True
@@ -205,7 +209,7 @@ def statute_and_taxcalc_part(d: Draw, agi: float, amti: float) -> bool:
         }[d.status]
         if agi > top - 20_000:  # the §68 reduction may apply (either way of measuring it)
             return True
-    return separate and amti > 630_000
+    return False
 
 
 @pytest.mark.parametrize("seed", [13, 2026])

@@ -152,6 +152,40 @@ def test_form_6251_with_the_capital_gain_rates_kept_in_part_iii() -> None:
     assert Decimal(tax["total"]) == Decimal(tax["income_tax"]) + Decimal(tax["niit"])
 
 
+def test_a_separate_filer_adds_to_amti_past_the_exemptions_end() -> None:
+    # §55(d)(2), Form 6251 instructions line 4. Married separate 2025, wages 1,000,000:
+    # AMTI before it 1,000,000; the exemption 68,500 is gone at 626,350 + 68,500 / 25% =
+    # 900,350; AMTI grows by the lesser of 25% x 99,650 = 24,912.50 and 68,500.
+    tax = tax_of({"wages": "1000000"}, tax_year=2025, filing_status="married_separate")
+    assert tax["amti"] == "1024912.50"
+    assert tax["amt_exemption"] == "0.00"
+    # Past 900,350 + 4 x 68,500 = 1,174,350 the addition is the whole exemption.
+    far = tax_of({"wages": "2000000"}, tax_year=2025, filing_status="married_separate")
+    assert far["amti"] == "2068500.00"
+    # 2026: the exemption 70,100 ends at 500,000 + 70,100 / 50% = 640,200; the addition's
+    # rate stays 25% (OBBBA changed §55(d)(3)'s phase-out rate only).
+    near = tax_of({"wages": "700000"}, filing_status="married_separate")
+    assert near["amti"] == f"{700000 + Decimal('0.25') * (700000 - 640200):.2f}"
+    # Below the end, or on any other return, nothing is added.
+    below = tax_of({"wages": "640000"}, filing_status="married_separate")
+    assert below["amti"] == "640000.00"
+    single = tax_of({"wages": "2000000"})
+    assert single["amti"] == "2000000.00"
+
+
+def test_the_separate_filers_addition_is_taxed_in_part_iii_as_ordinary() -> None:
+    # Married separate 2026, wages 100,000, long-term gain 900,000 (the single return of the
+    # Part III test above). AMTI 1,000,000 + the addition min(25% x 359,800, 70,100) = 70,100.
+    # Part III line 17: 170,100 at 26% to 122,250 and 28% above = 45,183; the gain's 15%/20%
+    # parts are the regular tax's (the same tops, the same 83,900 of ordinary income), so the
+    # AMT = 45,183 - the regular tax on 83,900 (13,170) = 32,013; the single return owes 12,830.
+    case = {"wages": "100000", "other_long_term_gains": "900000"}
+    tax = tax_of(case, filing_status="married_separate")
+    assert tax["amti"] == "1070100.00"
+    assert tax["amt"] == "32013.00"
+    assert tax_of(case)["amt"] == "12830.00"
+
+
 def test_no_amt_for_a_plain_wage_earner() -> None:
     tax = tax_of({"wages": "250000"})
     assert tax["amt"] == "0.00"
