@@ -36,7 +36,7 @@ from taxlogic.models import (
     WashWatch,
 )
 from taxlogic.rules.carryforward import money_text
-from taxlogic.rules.harvest import NOT_SO
+from taxlogic.rules.harvest import NOT_SO, Step
 from taxlogic.totals import Totals, book_totals, totals_of, with_decision_totals
 
 if TYPE_CHECKING:
@@ -143,6 +143,43 @@ def _carry_only(r: Recommendation) -> bool:
 
 def _lot_url(public_id: str) -> str:
     return reverse("clients:lot_detail", args=[public_id])
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProgress:
+    """What the plan's progress bar shows (its htmx partial, asked again after each decision):
+    the recommendations' statuses in plan order and the approved trades. Two queries: no
+    recommendation rows, no stored plan result."""
+
+    recommendations: list[str]  # each recommendation's status, in plan order
+    counts: dict[str, int]
+    approved_trades: int
+
+
+def plan_progress(
+    *, user: User, household: Household, tax_year: int, plan_id: Any = None
+) -> tuple[ActionPlan | None, PlanProgress]:
+    plans = scoping.visible(user, ActionPlan).filter(household=household).defer("result")
+    if plan_id is not None:
+        plan = plans.filter(public_id=plan_id).first()
+    else:
+        plan = plans.filter(tax_year=tax_year, is_current=True).first()
+    rows: list[tuple[str, str]] = []
+    if plan is not None:
+        rows = list(
+            scoping.visible(user, Recommendation)
+            .filter(plan=plan)
+            .order_by("position")
+            .values_list("status", "kind")
+        )
+    counts: dict[str, int] = defaultdict(int)
+    for status, _ in rows:
+        counts[status] += 1
+    trades = (Step.HARVEST, Step.REALIZE_GAIN)
+    approved = sum(
+        1 for status, kind in rows if kind in trades and status == RecommendationStatus.APPROVED
+    )
+    return plan, PlanProgress([status for status, _ in rows], dict(counts), approved)
 
 
 def plan_page(

@@ -69,12 +69,23 @@ def plan_detail(
 ) -> HttpResponse:
     """The household's action plan (or an earlier one); htmx asks for ``?part=``."""
     household, may_write = _get_household_for_user(request, household_id)
-    context = _plan_context(request, household, may_write, plan_id)
-    template = PLAN
+    part = ""
     if request.htmx and not request.htmx.history_restore_request:
         part = request.GET.get("part", "plan-body")
-        template = f"{PLAN}#{part if part in PARTS else 'plan-body'}"
-    response = render(request, template, context)
+        part = part if part in PARTS else "plan-body"
+    if part == "progress":  # polled after each decision: the counts only
+        plan, progress = selectors.plan_progress(
+            user=request.user,
+            household=household,
+            tax_year=timezone.localdate().year,
+            plan_id=plan_id,
+        )
+        if plan_id is not None and plan is None:
+            raise Http404("No such plan.")
+        context: dict[str, object] = {"household": household, "plan": plan, "page": progress}
+    else:
+        context = _plan_context(request, household, may_write, plan_id)
+    response = render(request, f"{PLAN}#{part}" if part else PLAN, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
 

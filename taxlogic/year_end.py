@@ -833,7 +833,7 @@ def run_rows(*, user: User, run: YearEndRun) -> QuerySet[YearEndHousehold]:
     )
 
 
-def changed_rows(*, user: User, limit: int = 200) -> QuerySet[YearEndHousehold]:
+def changed_rows(*, user: User, start: int = 0, limit: int = 200) -> QuerySet[YearEndHousehold]:
     """Households of ``user``'s whose plan changed (or is new) in a year-end run, latest first."""
     return (
         scoping.visible(user, YearEndHousehold)
@@ -842,7 +842,7 @@ def changed_rows(*, user: User, limit: int = 200) -> QuerySet[YearEndHousehold]:
         # What the page shows: never the reviews' inputs nor the plans' results (stored JSON,
         # tens of KB a household to decompress and parse).
         .only(*CHANGED_ROW_FIELDS)
-        .order_by("-run__created", "household__name", "household_id")[:limit]
+        .order_by("-run__created", "household__name", "household_id")[start : start + limit]
     )
 
 

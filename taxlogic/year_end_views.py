@@ -32,6 +32,7 @@ RUN_PAGE = "taxlogic/year_end_run.html"
 RUNS_SHOWN = 30
 ROWS_SHOWN = 100
 FAILURES_LIVE = 20
+CHANGES_SHOWN = 50  # changed-plan rows a page of the runs page (older ones a link away)
 
 
 def _start_form(request: HtmxHttpRequest, data: object = None) -> YearEndStartForm | None:
@@ -47,13 +48,22 @@ def _start_form(request: HtmxHttpRequest, data: object = None) -> YearEndStartFo
     )
 
 
-def _changes(user: object) -> list[dict[str, object]]:
-    """The changed-plan rows as the page prints them: plain values (up to 200 rows, so no
-    model instances, no per-row ``{% url %}`` or date filter; README.md, "Under load")."""
+def _page_number(request: HtmxHttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("changes", "1")), 10_000))
+    except ValueError:
+        return 1
+
+
+def _changes(user: object, page: int = 1) -> dict[str, object]:
+    """One page of the changed-plan rows (``CHANGES_SHOWN``, latest first) as the page prints
+    them: plain values (no model instances, no per-row ``{% url %}`` or date filter; README.md,
+    "Under load"), and whether there are older ones (one row more is read, no count)."""
     placeholder = UUID(int=0)
     plan_url = reverse("taxlogic:plan", args=[placeholder])
     labels = dict(PlanChange.choices)
-    rows = year_end.changed_rows(user=user).values_list(
+    start = (page - 1) * CHANGES_SHOWN
+    rows = year_end.changed_rows(user=user, start=start, limit=CHANGES_SHOWN + 1).values_list(
         "household__public_id",
         "household__name",
         "run__tax_year",
@@ -62,7 +72,7 @@ def _changes(user: object) -> list[dict[str, object]]:
         "change",
         "review__plan__tax_saved",
     )
-    return [
+    shown = [
         {
             "url": plan_url.replace(str(placeholder), str(household)),
             "name": name,
@@ -73,6 +83,12 @@ def _changes(user: object) -> list[dict[str, object]]:
         }
         for household, name, tax_year, as_of, finished, change, tax_saved in rows
     ]
+    return {
+        "rows": shown[:CHANGES_SHOWN],
+        "page": page,
+        "newer": page - 1 if page > 1 else None,
+        "older": page + 1 if len(shown) > CHANGES_SHOWN else None,
+    }
 
 
 @login_required
@@ -83,7 +99,7 @@ def year_end_runs(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "runs": [year_end.run_progress(run) for run in runs],
         "form": _start_form(request),
-        "changes": _changes(request.user),
+        "changes": _changes(request.user, _page_number(request)),
     }
     return render(request, "taxlogic/year_end_runs.html", context)
 
@@ -99,7 +115,7 @@ def year_end_start(request: HtmxHttpRequest) -> HttpResponse:
         context = {
             "runs": [year_end.run_progress(run) for run in runs],
             "form": form,
-            "changes": _changes(request.user),
+            "changes": _changes(request.user, _page_number(request)),
         }
         return render(request, "taxlogic/year_end_runs.html", context, status=422)
     run, created = year_end.year_end_request(

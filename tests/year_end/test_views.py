@@ -196,6 +196,33 @@ def test_advisors_see_their_households_whose_plan_changed(
     assert "Recommendations changed" in page and "First plan of the year" in page
 
 
+def test_changed_plans_come_a_page_at_a_time(
+    users: dict[str, Advisor],
+    households: dict[str, Household],
+    runs: dict[str, YearEndRun],
+    client_for: Callable[[Advisor], Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from taxlogic import year_end_views
+
+    client = client_for(users["team_lead"])
+    everything = client.get(RUNS).content.decode()
+    plan_links = {
+        k: reverse("taxlogic:plan", args=[h.public_id]) for k, h in households.items()
+    }
+    rows_all = sum(everything.count(f'href="{url}"') for url in plan_links.values())
+    assert rows_all == 4  # the firm run's three new plans and the team run's change
+    monkeypatch.setattr(year_end_views, "CHANGES_SHOWN", 3)
+    first = client.get(RUNS).content.decode()
+    assert sum(first.count(f'href="{url}"') for url in plan_links.values()) == 3
+    assert 'href="?changes=2"' in first and "Newer" not in first
+    second = client.get(RUNS, {"changes": "2"}).content.decode()
+    assert sum(second.count(f'href="{url}"') for url in plan_links.values()) == 1
+    assert 'href="?changes=1"' in second and "Older" not in second
+    assert "No changed plans on this page" in client.get(RUNS, {"changes": "9"}).content.decode()
+    assert client.get(RUNS, {"changes": "x"}).content.decode().count("Older") == 1
+
+
 def test_resume_from_the_page(
     users: dict[str, Advisor],
     households: dict[str, Household],
