@@ -207,9 +207,7 @@ def test_changed_plans_come_a_page_at_a_time(
 
     client = client_for(users["team_lead"])
     everything = client.get(RUNS).content.decode()
-    plan_links = {
-        k: reverse("taxlogic:plan", args=[h.public_id]) for k, h in households.items()
-    }
+    plan_links = {k: reverse("taxlogic:plan", args=[h.public_id]) for k, h in households.items()}
     rows_all = sum(everything.count(f'href="{url}"') for url in plan_links.values())
     assert rows_all == 4  # the firm run's three new plans and the team run's change
     monkeypatch.setattr(year_end_views, "CHANGES_SHOWN", 3)
