@@ -7,8 +7,8 @@
   service, decision log and ``recommendation.decided`` webhook as the plan page.
 
 Starting reviews and deciding need the ``reviews`` scope, reading needs ``read``. Reviews,
-plans and recommendations have no ``updated`` column: it is the latest of their own moments
-(created, started, finished, superseded, decided), computed in the query.
+plans and recommendations keep their ``updated`` (taxlogic/models.py): lists are ordered by it
+from the index (firm, updated, public_id), like every other list.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -62,33 +62,6 @@ DECISIONS = {
     "reopen": Decision.REOPEN,
 }
 KINDS = [(step.value, STEP_LABELS[step]) for step in Step]  # the schema's RecommendationKindEnum
-
-
-# --- "updated": the latest moment a row changed -----------------------------------------------
-
-
-def review_updated() -> Greatest:
-    return Greatest("created", Coalesce("started", "created"), Coalesce("finished", "created"))
-
-
-def plan_updated() -> Greatest:
-    """Created, superseded, or its latest decision (which may change its status)."""
-    decided = (
-        Recommendation.objects.filter(plan=OuterRef("pk"), decided_at__isnull=False)
-        .order_by("-decided_at")
-        .values("decided_at")[:1]
-    )
-    return Greatest(
-        "created", Coalesce("superseded", "created"), Coalesce(Subquery(decided), "created")
-    )
-
-
-def recommendation_updated() -> Greatest:
-    return Greatest(
-        "plan__created",
-        Coalesce("decided_at", "plan__created"),
-        Coalesce("plan__superseded", "plan__created"),
-    )
 
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -455,7 +428,6 @@ def recommendations_for(user: Any) -> QuerySet[Recommendation]:
         scoping.visible(user, Recommendation)
         .select_related(*crm.TASK_SELECT, "decided_by", "decided_by_client")
         .prefetch_related(*crm.TASK_PREFETCH)
-        .annotate(updated=recommendation_updated())
     )
 
 
@@ -466,14 +438,12 @@ def plans_for(user: Any) -> QuerySet[ActionPlan]:
         scoping.visible(user, Recommendation)
         .select_related(*(name for name in crm.TASK_SELECT if name != "plan"), "decided_by")
         .prefetch_related(*crm.TASK_PREFETCH)
-        .annotate(updated=recommendation_updated())
         .order_by("position")
     )
     return (
         scoping.visible(user, ActionPlan)
         .select_related("household")
         .prefetch_related(Prefetch("recommendations", queryset=recommendations))
-        .annotate(updated=plan_updated())
     )
 
 
@@ -490,16 +460,12 @@ def plan_summaries_for(user: Any) -> QuerySet[ActionPlan]:
         scoping.visible(user, ActionPlan)
         .select_related("household")
         .defer("result")
-        .annotate(updated=plan_updated(), recommendation_count=Coalesce(Subquery(count), 0))
+        .annotate(recommendation_count=Coalesce(Subquery(count), 0))
     )
 
 
 def reviews_for(user: Any) -> QuerySet[Review]:
-    return (
-        scoping.visible(user, Review)
-        .select_related("household", "plan", "requested_by")
-        .annotate(updated=review_updated())
-    )
+    return scoping.visible(user, Review).select_related("household", "plan", "requested_by")
 
 
 def _household(request: Request, household_id: Any) -> Household:
@@ -556,7 +522,6 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     serializer_class = ReviewOut
     filterset_class = ReviewFilter
-    narrow_pages = True  # "updated" is computed: page on the ids first (advisors/pagination.py)
 
     def get_queryset(self) -> QuerySet[Review]:
         return reviews_for(self.request.user)
@@ -636,7 +601,6 @@ class ActionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     serializer_class = PlanOut
     filterset_class = ActionPlanFilter
-    narrow_pages = True  # "updated" is computed: page on the ids first (advisors/pagination.py)
 
     def _expanded(self) -> bool:
         return self.action != "list" or "recommendations" in _expand(self.request)
@@ -712,7 +676,6 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
 
     serializer_class = RecommendationOut
     filterset_class = RecommendationFilter
-    narrow_pages = True  # "updated" is computed: page on the ids first (advisors/pagination.py)
     required_scopes = dict.fromkeys(DECISIONS, REVIEWS_SCOPE)
 
     def _expanded(self) -> bool:
@@ -726,7 +689,6 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
             .select_related("plan", "household", "account__owner", "security", "lot")
             .select_related("replacement", "decided_by")
             .defer("plan__result")
-            .annotate(updated=recommendation_updated())
         )
 
     def paginate_queryset(self, queryset: QuerySet) -> list[Any] | None:

@@ -127,7 +127,14 @@ def recommendation_decide(
         decided_by_client=api_client,
         decided_at=now,
     )
-    fields = ["status", "decided_by", "decided_at", "decision_reason", "first_approved_by"]
+    fields = [
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "first_approved_by",
+        "updated",
+    ]
     if to_status == _R.CHECKING:
         locked.first_approved_by = advisor
     elif to_status == _R.OPEN or decision == Decision.DISMISS:
@@ -147,6 +154,8 @@ def recommendation_decide(
     if decision == Decision.DISMISS or to_status == _R.OPEN:
         locked.decision_reason = reason
     locked.save(update_fields=fields)
+    # The plan changed for the API's sync with each decision on it, its status or not.
+    ActionPlan.objects.filter(pk=plan.pk).update(updated=now)
     if plan.is_current:
         services._refresh_status(plan)
     services._emit(

@@ -23,8 +23,9 @@ track(HarvestSettings)
 track(PlannedRealization)
 # Plans, recommendations and decisions are immutable where it matters and never deleted
 # (below), so each row is its own record of its insert: only their changes are copied.
-track(ActionPlan, exclude=["result"], inserts=False)
-track(Recommendation, exclude=["details"], inserts=False)
+# Their ``updated`` (the API's sync moment) is not copied: it changes with what is.
+track(ActionPlan, exclude=["result", "updated"], inserts=False)
+track(Recommendation, exclude=["details", "updated"], inserts=False)
 track(RecommendationDecision, inserts=False)
 
 

@@ -149,12 +149,16 @@ class Review(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # The latest change of the row, for the API's incremental sync (its order and
+    # ``updated_since``, from the index below): created, started or finished.
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created", "-id"]
         indexes = [
             models.Index(fields=["household", "-created"], name="review_household_idx"),
             models.Index(fields=["firm", "status"], name="review_firm_status_idx"),
+            models.Index(fields=["firm", "updated", "public_id"], name="review_sync_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -214,12 +218,17 @@ class ActionPlan(models.Model):
     result = CompressedJSONField()
     created = models.DateTimeField(auto_now_add=True)
     superseded = models.DateTimeField(null=True, blank=True)
+    # The latest change of the row, for the API's incremental sync (its order and
+    # ``updated_since``, from the index below): created, superseded, its status
+    # changed, or one of its recommendations decided.
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created", "-id"]
         indexes = [
             models.Index(fields=["firm", "tax_year", "is_current"], name="plan_firm_current_idx"),
             models.Index(fields=["household", "tax_year", "-created"], name="plan_household_idx"),
+            models.Index(fields=["firm", "updated", "public_id"], name="plan_sync_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -359,12 +368,17 @@ class Recommendation(models.Model):
     credited_tax_saved = models.DecimalField(
         **MONEY, null=True, blank=True, help_text="Tax saved credited once executed."
     )
+    # The latest change of the row, for the API's incremental sync (its order and
+    # ``updated_since``, from the index below): created with its plan, decided, carried
+    # out by a sale, or its plan superseded.
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["plan_id", "position"]
         indexes = [
             models.Index(fields=["firm", "status"], name="recommendation_firm_idx"),
             models.Index(fields=["household", "status"], name="recommendation_household_idx"),
+            models.Index(fields=["firm", "updated", "public_id"], name="recommendation_sync_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

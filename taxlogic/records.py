@@ -21,7 +21,7 @@ from django.db.models import Q
 from taxlogic.models import ActionPlan, Recommendation, RecommendationDecision
 
 # The columns of a plan and of a recommendation that may change after it was saved.
-PLAN_MUTABLE = ("is_current", "superseded", "status")
+PLAN_MUTABLE = ("is_current", "superseded", "status", "updated")
 RECOMMENDATION_MUTABLE = (
     "status",
     "decided_by",
@@ -35,6 +35,7 @@ RECOMMENDATION_MUTABLE = (
     "fill",
     "realized_loss",
     "credited_tax_saved",
+    "updated",  # the API's sync moment (taxlogic/models.py)
 )
 
 

@@ -910,7 +910,11 @@ def _save_plans(new: list[_NewPlan]) -> dict[int, str]:
     previous = [n.previous.pk for n in new if n.previous is not None]
     before: dict[int, list[Recommendation]] = {}
     if previous:
-        ActionPlan.objects.filter(pk__in=previous).update(is_current=False, superseded=now)
+        ActionPlan.objects.filter(pk__in=previous).update(
+            is_current=False, superseded=now, updated=now
+        )
+        # Their recommendations changed too for the API's sync: no longer of a current plan.
+        Recommendation.objects.filter(plan_id__in=previous).update(updated=now)
         for r in Recommendation.objects.filter(plan_id__in=previous).order_by(
             "plan_id", "position"
         ):
@@ -1055,7 +1059,7 @@ def _refresh_status(plan: ActionPlan) -> None:
     status = _plan_status(set(plan.recommendations.values_list("status", flat=True)))
     if plan.status != status:
         plan.status = status
-        plan.save(update_fields=["status"])
+        plan.save(update_fields=["status", "updated"])
 
 
 def review_request(*, household: Household, user: Actor) -> Review:
@@ -1097,7 +1101,7 @@ def review_execute(*, review_id: int) -> Review:
         if review.status in (ReviewStatus.DONE, ReviewStatus.FAILED):
             return review
         review.status, review.started = ReviewStatus.RUNNING, timezone.now()
-        review.save(update_fields=["status", "started"])
+        review.save(update_fields=["status", "started", "updated"])
     try:
         with transaction.atomic():
             review = (
@@ -1121,7 +1125,7 @@ def _fail(review_id: int, message: str) -> Review:
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review_id)
         review.status, review.error, review.finished = ReviewStatus.FAILED, message, timezone.now()
-        review.save(update_fields=["status", "error", "finished"])
+        review.save(update_fields=["status", "error", "finished", "updated"])
         _emit(
             review.firm_id,
             WebhookEvent.REVIEW_FAILED,

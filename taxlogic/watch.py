@@ -104,7 +104,7 @@ def sale_matched(*, sale: Transaction) -> Recommendation | None:
     else:
         fill = Fill.EXACT if exact else Fill.DIFFERENT
     found.sale, found.fill, found.realized_loss = sale, fill, sale_loss(sale)
-    found.save(update_fields=["sale", "fill", "realized_loss"])
+    found.save(update_fields=["sale", "fill", "realized_loss", "updated"])
     if fill == Fill.EXACT:
         when = sale.trade_date.isoformat()
         found = recommendation_decide(

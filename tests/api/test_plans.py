@@ -189,6 +189,34 @@ def test_a_decision_moves_updated_for_incremental_sync(api_a: object, plans: dic
     assert [p["id"] for p in plans_changed] == [str(plans["advisor"].public_id)]
 
 
+def test_a_superseding_review_moves_the_old_plan_and_its_recommendations(
+    api_a: object, plans: dict
+) -> None:
+    # A CRM syncing with updated_since learns that the old plan and its recommendations are
+    # no longer current, and gets the new ones, in the stored sync order.
+    plan = plans["advisor"]
+    old_rows = {str(r.public_id) for r in plan.recommendations.all()}
+    start = timezone.now()
+    row = _rec(plan)
+    Price.objects.filter(security=row.security, date=timezone.localdate()).update(
+        close=Decimal("38")
+    )
+    new_plan = review(plan.household)
+    since = {"updated_since": start.isoformat(), "page_size": 500}
+    plans_changed = api_a.get("/api/v1/action-plans/", since).json()["results"]
+    assert {p["id"]: p["is_current"] for p in plans_changed} == {
+        str(plan.public_id): False,
+        str(new_plan.public_id): True,
+    }
+    recs = api_a.get("/api/v1/recommendations/", since).json()["results"]
+    new_rows = {str(r.public_id) for r in new_plan.recommendations.all()}
+    assert {r["id"] for r in recs} == old_rows | new_rows
+    assert [(r["updated"], r["id"]) for r in recs] == sorted((r["updated"], r["id"]) for r in recs)
+    latest = max(r["updated"] for r in recs)
+    later = api_a.get("/api/v1/recommendations/", {"updated_since": latest}).json()["results"]
+    assert {r["id"] for r in later} == {r["id"] for r in recs if r["updated"] == latest}
+
+
 def test_recommendations_list_filters(api_a: object, plans: dict) -> None:
     listed = api_a.get("/api/v1/recommendations/", {"page_size": 500}).json()["results"]
     firm_a = {
