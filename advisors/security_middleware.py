@@ -62,6 +62,7 @@ class SessionLimitsMiddleware:
                     return _redirect(request, f"{reverse('login')}?{query}")
             response = self.get_response(request)
             sessions.track(request)
+            sessions.refresh(request)
             return response
         finally:
             sessions.current_session_key.reset(token)

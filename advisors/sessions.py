@@ -1,6 +1,8 @@
 """Signed-in sessions: their limits, their list, and ending them.
 
-- Idle: ``SESSION_COOKIE_AGE`` (30 minutes) with the session saved on every request.
+- Idle: ``SESSION_COOKIE_AGE`` (30 minutes) from the session's last save, which a request
+  makes at most every ``SESSION_REFRESH_EVERY`` seconds (``refresh``): a page costs no session
+  write, and the idle limit is kept to within that many seconds.
 - Absolute: ``SESSION_ABSOLUTE_AGE`` (12 hours) after the password sign-in, however active.
 - Each session has a ``UserSession`` row (listed on /accounts/security/sessions/); its
   last-seen time is refreshed at most every ``SEEN_EVERY`` seconds, so a page costs no
@@ -29,6 +31,7 @@ from advisors.security_models import UserSession
 log = logging.getLogger(__name__)
 
 LOGIN_AT = "hd_login_at"
+REFRESHED_AT = "hd_refreshed_at"
 TRACKED = "hd_session_key"
 SEEN_AT = "hd_seen_at"
 SEEN_EVERY = 300
@@ -104,6 +107,18 @@ def expired(request: HttpRequest) -> bool:
         request.session[LOGIN_AT] = int(time.time())  # a session from before this rule
         return False
     return time.time() - started > settings.SESSION_ABSOLUTE_AGE
+
+
+def refresh(request: HttpRequest) -> None:
+    """After a response: restart the idle clock (save the session) if it was last saved more
+    than ``SESSION_REFRESH_EVERY`` seconds ago; a session changed by the request is saved
+    anyway (Django's SessionMiddleware)."""
+    session = request.session
+    if session.session_key is None or session.is_empty():
+        return
+    now = int(time.time())
+    if session.modified or now - session.get(REFRESHED_AT, 0) >= settings.SESSION_REFRESH_EVERY:
+        session[REFRESHED_AT] = now
 
 
 def track(request: HttpRequest) -> None:

@@ -186,7 +186,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Client financial data: sessions end after 30 idle minutes and with the browser (and after
 # SESSION_ABSOLUTE_AGE however active: the security block below).
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(30 * 60))
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle clock is restarted by saving the session: not on every request (a write and a commit
+# for each page) but at most every SESSION_REFRESH_EVERY seconds (advisors/sessions.py), so a
+# session ends between 29 and 30 idle minutes after its last request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_EVERY = envint("SESSION_REFRESH_EVERY", "60")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in hx-headers on <body>

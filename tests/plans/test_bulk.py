@@ -95,7 +95,7 @@ def test_values_read_as_they_are_are_the_values_the_fields_prepare(
     samples.append(odd)
     for obj in samples:
         for field in type(obj)._meta.concrete_fields:
-            if getattr(field, "auto_now_add", False):
+            if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
                 continue  # the moment of the insert: checked below
             expected = field.get_db_prep_save(field.pre_save(obj, True), connection)
             got = _reader(field, connection)(obj)
@@ -114,3 +114,5 @@ def test_values_read_as_they_are_are_the_values_the_fields_prepare(
     before = timezone.now()
     fresh = _reader(ActionPlan._meta.get_field("created"), connection)(copy.copy(plan))
     assert fresh >= before > plan.created  # auto_now_add: set by its field, not read
+    stamped = _reader(ActionPlan._meta.get_field("updated"), connection)(copy.copy(plan))
+    assert stamped >= before > plan.updated  # auto_now: the same

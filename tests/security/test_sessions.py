@@ -28,7 +28,8 @@ def signed_in(user: Advisor) -> Client:
 
 def test_the_limits_are_thirty_idle_minutes_and_twelve_hours(advisor: Advisor) -> None:
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False  # sessions.refresh instead
+    assert settings.SESSION_REFRESH_EVERY == 60
     assert settings.SESSION_ABSOLUTE_AGE == 12 * 3600
     client = signed_in(advisor)
     assert client.session.get_expiry_age() == 30 * 60
@@ -40,6 +41,32 @@ def test_an_idle_session_ends(advisor: Advisor, households) -> None:
         expire_date=timezone.now() - datetime.timedelta(seconds=1)
     )
     assert client.get("/")["Location"].startswith(reverse("login"))
+
+
+def test_the_idle_clock_restarts_at_most_every_minute(advisor: Advisor, households) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(advisor)
+    key = client.session.session_key
+
+    def expiry() -> datetime.datetime:
+        return Session.objects.get(session_key=key).expire_date
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return sum('UPDATE "django_session"' in q["sql"] for q in queries.captured_queries)
+
+    assert session_writes() == 0  # saved a moment ago: no write for this page
+    first = expiry()
+    session = client.session
+    session[sessions.REFRESHED_AT] = int(time.time()) - 61
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=first - datetime.timedelta(minutes=5))
+    assert session_writes() == 1  # a minute on: the idle clock restarts
+    assert expiry() >= first
+    assert session_writes() == 0
 
 
 def test_an_active_session_ends_after_twelve_hours(advisor: Advisor, households) -> None:
