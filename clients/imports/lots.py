@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from advisors import scoping
 from clients import services
@@ -39,6 +41,9 @@ _FIELD_COLUMN = {
 }
 
 
+_HOW = frozenset(AcquiredHow.values)
+
+
 def _key(*parts: object) -> str:
     return "|".join(str(p) for p in parts)[:200]
 
@@ -53,6 +58,7 @@ class Book:
     visible_numbers: set[str] = field(default_factory=set)
     by_symbol: dict[str, Security] = field(default_factory=dict)
     by_cusip: dict[str, Security] = field(default_factory=dict)
+    today: date = field(default_factory=timezone.localdate)
 
     @classmethod
     def load(cls, actor: Any) -> Book:
@@ -144,7 +150,7 @@ def check_lot(book: Book, row: Row) -> Checked:
                 "method (fifo, specific or average).",
             )
     how = check.text("how_acquired").lower() or AcquiredHow.PURCHASE
-    if how not in AcquiredHow.values or how == AcquiredHow.GIFT:
+    if how not in _HOW or how == AcquiredHow.GIFT:
         check.error(
             "how_acquired",
             f"{how!r}: use purchase or inherited (enter gifts on the "
@@ -164,7 +170,7 @@ def check_lot(book: Book, row: Row) -> Checked:
         how_acquired=how,
         wash_sale_adjustment=wash,
     )
-    for name, messages in services._lot_errors(row_input).items():
+    for name, messages in services._lot_errors(row_input, today=book.today).items():
         for message in messages:
             check.error(_FIELD_COLUMN.get(name, name), message)
     if basis - wash < 0 and not any(
@@ -233,7 +239,9 @@ def classify_chunk(book: Book, batch_id: int, checks: list[Checked]) -> list[Imp
             by_date[(lot.account_id, lot.security_id, lot.acquired.isoformat())].append(lot)
     rows = []
     for check in checks:
-        row = ImportRow(batch_id=batch_id, number=check.row.number, data=dict(check.row.values))
+        row = ImportRow.fresh(
+            batch_id=batch_id, number=check.row.number, data=dict(check.row.values)
+        )
         rows.append(row)
         if check.errors or not check.parsed:
             row.kind, row.errors = RowKind.ERROR, check.errors
