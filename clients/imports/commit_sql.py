@@ -23,12 +23,12 @@ from clients import page_cache
 from clients.imports.models import ImportBatch, RowKind
 from clients.models import Account, TaxLot
 
-# A new lot's columns from the row (r), its parsed values (p) and its account's household (h).
+# A new lot's columns from the row (s), its parsed values (s.p) and its account's household (h).
 _VALUES = {
     "id": "s.lot_id",
     "public_id": "gen_random_uuid()",
-    "firm_id": "s.firm_id",
-    "team_id": "s.team_id",
+    "firm_id": "h.firm_id",
+    "team_id": "h.team_id",
     "account_id": "s.account_id",
     "security_id": "s.security_id",
     "external_id": "s.p->>'lot_id'",
@@ -59,21 +59,22 @@ def _insert_sql() -> str:
     columns = [f.column for f in TaxLot._meta.concrete_fields]
     assert set(columns) == set(_VALUES), "TaxLot's columns changed: update commit_sql._VALUES"
     quote = connection.ops.quote_name
-    # nextval in the output list is evaluated after the ORDER BY: keys follow the rows' order,
-    # as the Python path's do. The CTE is materialized (referenced twice): one key per row.
+    # nextval in the output list is evaluated after the ORDER BY (which the batch's index
+    # gives): keys follow the rows' order, as the Python path's do. The CTE is materialized
+    # (referenced twice): one key per row. The lots go in in that order too (their audit
+    # events with them).
     return (
         "WITH s AS MATERIALIZED ("
-        " SELECT r.id AS row_id, r.number,"
+        " SELECT r.id AS row_id,"
         "  nextval(pg_get_serial_sequence('clients_taxlot', 'id')) AS lot_id,"
-        "  r.account_id_ref AS account_id, r.security_id_ref AS security_id,"
-        "  h.firm_id, h.team_id, r.data->'_' AS p"
-        " FROM clients_importrow r"
-        " JOIN clients_account a ON a.id = r.account_id_ref"
-        " JOIN clients_household h ON h.id = a.household_id"
-        f" WHERE {_NEW} ORDER BY r.number"
+        "  r.account_id_ref AS account_id, r.security_id_ref AS security_id, r.data->'_' AS p"
+        f" FROM clients_importrow r WHERE {_NEW} ORDER BY r.number"
         "), made AS ("
         f" INSERT INTO {quote(TaxLot._meta.db_table)} ({', '.join(map(quote, columns))})"
-        f" SELECT {', '.join(_VALUES[c] for c in columns)} FROM s ORDER BY s.lot_id"
+        f" SELECT {', '.join(_VALUES[c] for c in columns)} FROM s"
+        " JOIN clients_account a ON a.id = s.account_id"
+        " JOIN clients_household h ON h.id = a.household_id"
+        " ORDER BY s.lot_id"
         " RETURNING id"
         ")"
         " UPDATE clients_importrow r SET lot_id = s.lot_id FROM s WHERE r.id = s.row_id"
