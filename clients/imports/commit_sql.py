@@ -128,8 +128,11 @@ def write_new_lots(
         if taken is not None:
             raise refuse(taken[0], "external_id", f"Lot {taken[1]} is already in this account.")
         if expected:
+            # Every row linked (the count) to a lot inserted (the link's foreign key, checked
+            # when the transaction commits: a missing lot fails the whole import).
             cursor.execute(_insert_sql(), params)
-            assert cursor.rowcount == expected, (cursor.rowcount, expected)
+            if cursor.rowcount != expected:
+                raise RuntimeError(f"{cursor.rowcount} rows linked of {expected}")
     if expected:
         firms = Account.objects.filter(pk__in=[a for a, _, _ in per_account])
         page_cache.bump(*set(firms.values_list("household__firm_id", flat=True)))

@@ -190,3 +190,23 @@ def test_sql_commit_refuses_what_changed_since_the_preview(
         committed(batch, firm_admin)
     assert TaxLot.objects.count() == 1
     assert not batch.rows.filter(lot__isnull=False).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("by_sql", [True, False])
+def test_an_account_no_longer_writable_is_refused_by_both(
+    firm_admin, book, securities, run_import, monkeypatch, by_sql
+) -> None:
+    batch = run_import(
+        firm_admin,
+        HEADER + f"{S},VTI,,1,100.00,2024-01-02,Q-1,,,,\n{P},AGG,,1,98.00,2024-01-02,Q-2,,,,\n",
+    )
+    monkeypatch.setattr(commit_sql, "enabled", lambda: by_sql)
+    Account.objects.filter(account_number=P).update(account_number="")  # out of the book
+    with pytest.raises(commit.CommitRefused) as refused:
+        committed(batch, firm_admin)
+    assert refused.value.row == 3 and refused.value.column == "account_number"
+    assert refused.value.message.startswith(
+        "Row 3, account_number: You may no longer change this account."
+    )
+    assert TaxLot.objects.count() == 0
