@@ -150,6 +150,21 @@ def _prepare() -> None:
     django.setup()
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend so far, when it runs on this
+    machine (None otherwise)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _measure(args: argparse.Namespace) -> None:
     from clients.imports import commit, pipeline
     from clients.models import TaxLot
@@ -162,6 +177,7 @@ def _measure(args: argparse.Namespace) -> None:
         rss_before = _rss_mb()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu_before = usage.ru_utime + usage.ru_stime
+        server_before = _server_cpu()
         started = time.perf_counter()
         with path.open("rb") as stream:
             batch = pipeline.batch_start(actor=admin, upload=stream, file_name=path.name)
@@ -169,11 +185,13 @@ def _measure(args: argparse.Namespace) -> None:
         batch.refresh_from_db()
         assert batch.errors == 0, batch.rows.filter(kind="error").first().errors
         rss_preview = _rss_mb()
+        server_preview = _server_cpu()
         started = time.perf_counter()
         done = commit.batch_commit(batch_id=batch.pk, actor=admin)
         wrote = time.perf_counter() - started
         assert done.created_count == args.rows == TaxLot.objects.count()
     total = read + wrote
+    server_after = _server_cpu()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
     print(f"Python {platform.python_version()} on {os.cpu_count()} cores, PostgreSQL")
@@ -188,6 +206,11 @@ def _measure(args: argparse.Namespace) -> None:
         f"this process's CPU time: {cpu:.1f} s (PostgreSQL's is apart); load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
+    if server_before is not None and server_after is not None and server_preview is not None:
+        print(
+            f"PostgreSQL backend's CPU time: {server_after - server_before:.1f} s (preview "
+            f"{server_preview - server_before:.1f} s)"
+        )
     print(
         f"peak memory (max RSS): {rss_before:.0f} MB before, {rss_preview:.0f} MB after the "
         f"preview, {_rss_mb():.0f} MB after the commit"

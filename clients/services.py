@@ -852,11 +852,12 @@ class LotImportError(Exception):
         self.rows = rows
 
 
-def _lot_errors(row: LotInput) -> dict[str, list[str]]:
-    """What is wrong with one row, by field (the model's constraints, in people's words)."""
+def _lot_errors(row: LotInput, *, today: date | None = None) -> dict[str, list[str]]:
+    """What is wrong with one row, by field (the model's constraints, in people's words).
+    ``today``: the local date, when the caller checks many rows."""
     errors: dict[str, str] = {}
     original = row.original_quantity if row.original_quantity is not None else row.quantity
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if row.quantity < 0:
         errors["quantity"] = "The open quantity cannot be negative."
     if original <= 0:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Firm
 from clients import page_cache, services
-from clients.imports import lots, transactions
+from clients.imports import commit_sql, lots, transactions
 from clients.imports.models import (
     BatchStatus,
     Decision,
@@ -164,8 +164,39 @@ def _set_lots(pairs: list[tuple[int, int]]) -> None:
     ImportRow.objects.bulk_update([ImportRow(pk=r, lot_id=lot) for r, lot in pairs], ["lot"])
 
 
+def _refused_at(number: int, column: str, message: str) -> CommitRefused:
+    return _refuse_row(ImportRow(number=number), [{"column": column, "message": message}])
+
+
 def _write_lots(batch: ImportBatch, actor: Any) -> tuple[int, int]:
     book = lots.Book.load(actor)
+    if commit_sql.enabled():
+        securities = {s.pk for s in book.by_symbol.values()}
+        created, average_accounts = commit_sql.write_new_lots(
+            batch, set(book.by_pk), securities, _refused_at
+        )
+        _progress(batch, created)
+    else:
+        created, average_accounts = _write_new_lots(batch, actor, book)
+    if average_accounts:
+        Account.objects.filter(pk__in=average_accounts, average_basis=False).update(
+            average_basis=True, updated=timezone.now()
+        )
+    changed = 0
+    for row in _rows(batch, RowKind.CHANGED).select_related("lot__account"):
+        if row.decision != Decision.FILE:
+            row.result = {"kept": "ours", "reason": row.decision_reason or "not chosen"}
+            row.save(update_fields=["result"])
+            continue
+        row.result = _take_file(row, actor)
+        row.save(update_fields=["result"])
+        changed += 1
+    return created, changed
+
+
+def _write_new_lots(batch: ImportBatch, actor: Any, book: lots.Book) -> tuple[int, set[int]]:
+    """The new rows' lots through ``services.lots_import``, a chunk at a time (databases
+    other than PostgreSQL; ``commit_sql`` there)."""
     securities = {s.pk: s for s in book.by_symbol.values()}
     created = done = 0
     new = _rows(batch, RowKind.NEW)
@@ -181,15 +212,11 @@ def _write_lots(batch: ImportBatch, actor: Any) -> tuple[int, int]:
             p = row[2]["_"]
             account = book.by_pk.get(p["account"])
             if account is None:
-                raise _refuse_row(
-                    ImportRow(number=row[1]),
-                    [
-                        {
-                            "column": "account_number",
-                            "message": "You may no longer change this account.",
-                        }
-                    ],
+                raise _refused_at(
+                    row[1], "account_number", "You may no longer change this account."
                 )
+            if p["security"] not in securities:
+                raise _refused_at(row[1], "symbol", "You may no longer use this security.")
             wash = Decimal(p["wash"])
             inputs.append(
                 services.LotInput(
@@ -217,20 +244,7 @@ def _write_lots(batch: ImportBatch, actor: Any) -> tuple[int, int]:
         created += len(made)
         done += len(chunk)
         _progress(batch, done)
-    if average_accounts:
-        Account.objects.filter(pk__in=average_accounts, average_basis=False).update(
-            average_basis=True, updated=timezone.now()
-        )
-    changed = 0
-    for row in _rows(batch, RowKind.CHANGED).select_related("lot__account"):
-        if row.decision != Decision.FILE:
-            row.result = {"kept": "ours", "reason": row.decision_reason or "not chosen"}
-            row.save(update_fields=["result"])
-            continue
-        row.result = _take_file(row, actor)
-        row.save(update_fields=["result"])
-        changed += 1
-    return created, changed
+    return created, average_accounts
 
 
 def _take_file(row: ImportRow, actor: Any) -> dict[str, Any]:

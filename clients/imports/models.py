@@ -5,10 +5,13 @@ Defined here, registered in the clients app (clients/models.py imports this modu
 
 from __future__ import annotations
 
+import functools
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.base import ModelState
 
 
 class ImportKind(models.TextChoices):
@@ -128,12 +131,23 @@ class ImportBatch(models.Model):
         return self.status in (BatchStatus.READING, BatchStatus.COMMITTING)
 
 
+@functools.cache
+def _row_defaults() -> dict[str, Any]:
+    """attname → default of every ImportRow column (the JSON ones are set apart: their
+    defaults are new objects)."""
+    return {f.attname: f.get_default() for f in ImportRow._meta.concrete_fields}
+
+
 class ImportRow(models.Model):
     """One row of the file as read (``data``: canonical column → text as given), its
     classification, its errors ([{column, message, fix, fix_url}]) and, after the commit,
     what was written (``result``)."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    # The batch's rows are found by the indexes below (batch first): no index of its own, and
+    # none for decided_by's rare NULLs, as the commit rewrites every new row (its lot).
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     number = models.PositiveIntegerField(help_text="The row's line number in the file.")
     kind = models.CharField(max_length=10, choices=RowKind.choices)
     data = models.JSONField(default=dict)
@@ -157,6 +171,7 @@ class ImportRow(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     result = models.JSONField(default=dict, blank=True)
 
@@ -166,10 +181,27 @@ class ImportRow(models.Model):
         indexes = [
             models.Index(fields=["batch", "kind", "number"], name="importrow_batch_kind_idx"),
             models.Index(fields=["batch", "account_id_ref", "key"], name="importrow_key_idx"),
+            models.Index(
+                fields=["decided_by"],
+                condition=models.Q(decided_by__isnull=False),
+                name="importrow_decided_by_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"row {self.number} ({self.kind})"
+
+    @classmethod
+    def fresh(cls, **values: Any) -> ImportRow:
+        """An unsaved row of the given field values (attnames), the others their defaults: a
+        preview makes one per row of the file, and Model.__init__ costs more than its checks."""
+        row = cls.__new__(cls)
+        # What Model.__init__ sets for a new object (no signal listens to import rows).
+        row._state = ModelState()
+        row.__dict__.update(_row_defaults())
+        row.__dict__.update(data={}, errors=[], ours={}, result={})
+        row.__dict__.update(values)
+        return row
 
     def _first(self, *keys: str) -> str:
         return next((str(self.data[k]) for k in keys if self.data.get(k)), "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from json import dumps
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, JSONField, Sum
 
 from advisors import scoping
 from advisors.models import Advisor
@@ -188,7 +189,7 @@ def batch_read(*, batch: ImportBatch, actor: Any, stream: BinaryIO) -> ImportBat
             book = lots.Book.load(actor) if batch.kind == ImportKind.LOTS else None
             for chunk in _chunks(fmt.rows(source), CHUNK_ROWS):
                 out = _check_chunk(batch, book, chunk)
-                bulk.insert(ImportRow, out)
+                _store(out)
                 total += len(chunk)
                 _progress(batch, total)
     except reading.FileProblem as problem:
@@ -207,9 +208,38 @@ def batch_read(*, batch: ImportBatch, actor: Any, stream: BinaryIO) -> ImportBat
     return batch
 
 
+def _store(rows: list[ImportRow]) -> None:
+    """Insert a chunk's ImportRows. On PostgreSQL a COPY of their values as they are (JSON
+    dumped here), the keys left to the table's identity: nothing reads them back."""
+    if connection.vendor != "postgresql":
+        bulk.insert(ImportRow, rows)
+        return
+    fields = [f for f in ImportRow._meta.concrete_fields if not f.primary_key]
+    json = {f.attname for f in fields if isinstance(f, JSONField)}
+    names = [f.attname for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {quote(ImportRow._meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            values = []
+            for name in names:
+                value = getattr(row, name)
+                if name in json:
+                    value = "{}" if value == {} else "[]" if value == [] else dumps(value)
+                values.append(value)
+            copy.write_row(values)
+
+
 def _check_chunk(batch: ImportBatch, book: lots.Book | None, chunk: list[Row]) -> list[ImportRow]:
     skipped = [
-        ImportRow(batch_id=batch.pk, number=r.number, kind=RowKind.SKIPPED, data={"skip": r.skip})
+        ImportRow.fresh(
+            batch_id=batch.pk, number=r.number, kind=RowKind.SKIPPED, data={"skip": r.skip}
+        )
         for r in chunk
         if r.skip
     ]

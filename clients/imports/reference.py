@@ -13,7 +13,7 @@ from clients.models import AssetClass, Price, Security, SecurityKind
 
 
 def _row(batch_id: int, check: Checked) -> ImportRow:
-    return ImportRow(batch_id=batch_id, number=check.row.number, data=dict(check.row.values))
+    return ImportRow.fresh(batch_id=batch_id, number=check.row.number, data=dict(check.row.values))
 
 
 def prices_chunk(batch_id: int, rows: list[Row]) -> list[ImportRow]:
