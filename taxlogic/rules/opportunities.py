@@ -34,6 +34,7 @@ from .wash_sales import (
     Policy,
     acquirer_domain,
     candidate_domain,
+    paused_collector,
 )
 
 if TYPE_CHECKING:
@@ -234,21 +235,22 @@ def opportunities(
         as_of=as_of, identity=identity, policy=policy, recent=recent, accounts=accounts
     )
     found: list[Opportunity] = []
-    for held in holdings:
-        lot = held.lot
-        price = prices.get(lot.symbol)
-        if price is None:
-            continue
-        account = accounts[lot.account]
-        for piece in held.pieces:
-            value = to_cents(price * piece.quantity)
-            basis = piece.basis
-            if piece.gift_value is not None and piece.gift_value < basis:
-                basis = piece.gift_value  # IRC §1015(a): a loss from the lower value at the gift
-            if value < basis:
-                found.append(
-                    assessor.assess(held, piece, value=value, basis=basis, account=account)
-                )
+    with paused_collector():  # for speed (wash_sales.paused_collector)
+        for held in holdings:
+            lot = held.lot
+            price = prices.get(lot.symbol)
+            if price is None:
+                continue
+            account = accounts[lot.account]
+            for piece in held.pieces:
+                value = to_cents(price * piece.quantity)
+                basis = piece.basis
+                if piece.gift_value is not None and piece.gift_value < basis:
+                    basis = piece.gift_value  # IRC §1015(a): the lower value at the gift
+                if value < basis:
+                    found.append(
+                        assessor.assess(held, piece, value=value, basis=basis, account=account)
+                    )
     return tuple(found)
 
 

@@ -790,7 +790,7 @@ def paused_collector() -> Iterator[None]:
     """No cyclic garbage collection inside (for speed: the results are the same). A run
     allocates by the hundred thousand (pieces, sales, wash sales) and frees nothing cyclic, so
     the collector only walks what is alive, over and over (a third of a large household's
-    time); it runs again after, and nested or concurrent pauses leave it as it was."""
+    time); it runs again after (a pause inside a pause leaves it off until the outer one ends)."""
     resume = gc.isenabled()
     gc.disable()
     try:
