@@ -34,6 +34,7 @@ from .wash_sales import (
     Policy,
     acquirer_domain,
     candidate_domain,
+    paused_collector,
 )
 
 if TYPE_CHECKING:
@@ -56,6 +57,22 @@ class Blocker:
     symbol: str
     acquired: date
     quantity: Decimal
+
+    # Written out, the same as the one @dataclass would make: mypyc compiles this one, and
+    # constructing is then many times faster (the generated one is interpreted).
+    def __init__(
+        self,
+        lot: str,
+        account: str,
+        symbol: str,
+        acquired: date,
+        quantity: Decimal,
+    ) -> None:
+        object.__setattr__(self, "lot", lot)
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "acquired", acquired)
+        object.__setattr__(self, "quantity", quantity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +101,44 @@ class Opportunity:
     clear_after: date | None = None
     do_not_buy_through: date | None = None
     notes: tuple[str, ...] = ()
+
+    # Written out, the same as the one @dataclass would make: mypyc compiles this one, and
+    # constructing is then many times faster (the generated one is interpreted).
+    def __init__(
+        self,
+        lot: str,
+        account: str,
+        symbol: str,
+        quantity: Decimal,
+        basis: Decimal,
+        value: Decimal,
+        unrealized: Decimal,
+        term: Term,
+        holding_from: date,
+        long_term_from: date | None,
+        harvestable: bool,
+        reason: Reason,
+        blockers: tuple[Blocker, ...] = (),
+        clear_after: date | None = None,
+        do_not_buy_through: date | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "lot", lot)
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "basis", basis)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "unrealized", unrealized)
+        object.__setattr__(self, "term", term)
+        object.__setattr__(self, "holding_from", holding_from)
+        object.__setattr__(self, "long_term_from", long_term_from)
+        object.__setattr__(self, "harvestable", harvestable)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "blockers", blockers)
+        object.__setattr__(self, "clear_after", clear_after)
+        object.__setattr__(self, "do_not_buy_through", do_not_buy_through)
+        object.__setattr__(self, "notes", notes)
 
     def to_json(self) -> dict[str, object]:
         reason: dict[str, object] = dict(self.reason.to_json())
@@ -180,21 +235,22 @@ def opportunities(
         as_of=as_of, identity=identity, policy=policy, recent=recent, accounts=accounts
     )
     found: list[Opportunity] = []
-    for held in holdings:
-        lot = held.lot
-        price = prices.get(lot.symbol)
-        if price is None:
-            continue
-        account = accounts[lot.account]
-        for piece in held.pieces:
-            value = to_cents(price * piece.quantity)
-            basis = piece.basis
-            if piece.gift_value is not None and piece.gift_value < basis:
-                basis = piece.gift_value  # IRC §1015(a): a loss from the lower value at the gift
-            if value < basis:
-                found.append(
-                    assessor.assess(held, piece, value=value, basis=basis, account=account)
-                )
+    with paused_collector():  # for speed (wash_sales.paused_collector)
+        for held in holdings:
+            lot = held.lot
+            price = prices.get(lot.symbol)
+            if price is None:
+                continue
+            account = accounts[lot.account]
+            for piece in held.pieces:
+                value = to_cents(price * piece.quantity)
+                basis = piece.basis
+                if piece.gift_value is not None and piece.gift_value < basis:
+                    basis = piece.gift_value  # IRC §1015(a): the lower value at the gift
+                if value < basis:
+                    found.append(
+                        assessor.assess(held, piece, value=value, basis=basis, account=account)
+                    )
     return tuple(found)
 
 
