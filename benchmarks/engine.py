@@ -37,7 +37,8 @@ from taxlogic.rules.cases import (  # noqa: E402
 from taxlogic.rules.harvest import opportunities  # noqa: E402
 from taxlogic.rules.tax import federal_tax  # noqa: E402
 from taxlogic.rules.tax_tables import standard_deduction  # noqa: E402
-from taxlogic.rules.wash_sales import HOUSEHOLD, History  # noqa: E402
+from taxlogic.rules.wash_household import HOUSEHOLD  # noqa: E402
+from taxlogic.rules.wash_sales import History
 
 ACCOUNTS = [
     {"id": "BRK", "type": "taxable_individual", "owner": "P1"},

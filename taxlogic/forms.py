@@ -8,7 +8,7 @@ from django import forms
 
 from clients import bounds
 from taxlogic.models import Decision, HarvestSettings
-from taxlogic.rules.wash_sales import Policy
+from taxlogic.rules.wash_household import Policy
 
 # What each policy flag means, in the words of tax-rules.md §1–§2.
 POLICY_LABELS = {

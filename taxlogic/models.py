@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from clients.models import MONEY, QUANTITY
 from taxlogic.fields import CompressedJSONField
 from taxlogic.rules.harvest import Step
-from taxlogic.rules.wash_sales import Policy
+from taxlogic.rules.wash_household import Policy
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 DEFAULT_RUN_DATES = ["11-01", "12-01"]  # month-day, in the firm's time zone

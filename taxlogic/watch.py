@@ -36,8 +36,7 @@ from taxlogic.models import (
 )
 from taxlogic.rules.accounts import AccountType
 from taxlogic.rules.carryforward import money_text
-from taxlogic.rules.wash_sales import (
-    WINDOW_DAYS,
+from taxlogic.rules.wash_household import (
     HouseholdAccount,
     Kind,
     Role,
@@ -45,7 +44,8 @@ from taxlogic.rules.wash_sales import (
     loss_domain,
     substantially_identical_groups,
 )
-from taxlogic.rules.wash_sales import Security as EngineSecurity
+from taxlogic.rules.wash_household import Security as EngineSecurity
+from taxlogic.rules.wash_sales import WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 

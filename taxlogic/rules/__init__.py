@@ -40,6 +40,7 @@ COMPILED = (
     "reasons",
     "tax",
     "tax_tables",
+    "wash_household",
     "wash_sales",
 )
 SOURCES = Path(__file__).resolve().parent

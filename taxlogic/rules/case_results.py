@@ -28,16 +28,8 @@ from .lots import (
 )
 from .tax import federal_tax, taxable_before_capital
 from .tax_tables import capital_loss_limit
-from .wash_sales import (
-    HOUSEHOLD,
-    EngineError,
-    History,
-    HouseholdAccount,
-    Realized,
-    Role,
-    WashSale,
-    simulate,
-)
+from .wash_household import HOUSEHOLD, HouseholdAccount, Role
+from .wash_sales import EngineError, History, Realized, WashSale, simulate
 
 HALF = Decimal("0.5")
 

@@ -20,14 +20,7 @@ from .lots import (
     Trade,
     to_cents,
 )
-from .wash_sales import (
-    HOUSEHOLD,
-    HouseholdAccount,
-    Identity,
-    Policy,
-    Role,
-    Security,
-)
+from .wash_household import HOUSEHOLD, HouseholdAccount, Identity, Policy, Role, Security
 
 # Bounds that keep every amount well inside Decimal's 28 significant digits.
 MAX_MONEY = Decimal("1e15")

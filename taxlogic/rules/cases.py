@@ -63,7 +63,7 @@ from .lots import (
     to_cents,
 )
 from .tax_tables import UnknownTaxYear, parse_filing_status, tax_year_table
-from .wash_sales import (
+from .wash_household import (
     HouseholdAccount,
     Kind,
     Policy,

@@ -23,11 +23,8 @@ from .lots import (
 )
 from .reasons import Reason
 from .tax import TaxResult, federal_tax
-from .wash_sales import (
-    HOUSEHOLD,
-    Realized,
-    acquirer_domain,
-)
+from .wash_household import HOUSEHOLD, acquirer_domain
+from .wash_sales import Realized
 
 if TYPE_CHECKING:
     from .cases import Case

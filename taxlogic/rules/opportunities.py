@@ -24,16 +24,18 @@ from .lots import (
     to_cents,
 )
 from .reasons import Reason
-from .wash_sales import (
-    DIGITAL_ASSET_RULE,
-    DIGITAL_ASSETS_OUTSIDE_1091_CHECKED_FOR_TAX_YEAR,
+from .wash_household import (
     HOUSEHOLD,
-    WINDOW_DAYS,
     HouseholdAccount,
     Identity,
     Policy,
     acquirer_domain,
     candidate_domain,
+)
+from .wash_sales import (
+    DIGITAL_ASSET_RULE,
+    DIGITAL_ASSETS_OUTSIDE_1091_CHECKED_FOR_TAX_YEAR,
+    WINDOW_DAYS,
     paused_collector,
 )
 

@@ -22,10 +22,8 @@ from .lots import (
 from .reasons import Reason
 from .tax import TaxResult
 from .tax_tables import tax_year_table
-from .wash_sales import (
-    HOUSEHOLD,
-    Realized,
-)
+from .wash_household import HOUSEHOLD
+from .wash_sales import Realized
 
 if TYPE_CHECKING:
     pass

@@ -19,12 +19,8 @@ from .lots import (
     to_cents,
 )
 from .reasons import Reason
-from .wash_sales import (
-    HOUSEHOLD,
-    History,
-    Realized,
-    simulate,
-)
+from .wash_household import HOUSEHOLD
+from .wash_sales import History, Realized, simulate
 
 if TYPE_CHECKING:
     pass

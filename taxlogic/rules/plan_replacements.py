@@ -14,10 +14,8 @@ from .lots import (
     ZERO,
 )
 from .reasons import Reason
-from .wash_sales import (
-    DIGITAL_ASSET_RULE,
-    Kind,
-)
+from .wash_household import Kind
+from .wash_sales import DIGITAL_ASSET_RULE
 
 if TYPE_CHECKING:
     pass

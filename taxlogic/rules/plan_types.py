@@ -17,9 +17,7 @@ from .lots import (
     Term,
 )
 from .reasons import Reason
-from .wash_sales import (
-    Policy,
-)
+from .wash_household import Policy
 
 if TYPE_CHECKING:
     pass

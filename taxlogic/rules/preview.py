@@ -28,16 +28,8 @@ from .harvest import harvest_domain, parse_rules
 from .lots import ZERO, Action, LotRequest, Trade, quantity_text, to_cents
 from .reasons import Reason
 from .tax import federal_tax
-from .wash_sales import (
-    HOUSEHOLD,
-    WINDOW_DAYS,
-    EngineError,
-    History,
-    Realized,
-    WashSale,
-    acquirer_domain,
-    simulate,
-)
+from .wash_household import HOUSEHOLD, acquirer_domain
+from .wash_sales import WINDOW_DAYS, EngineError, History, Realized, WashSale, simulate
 
 PREVIEW = "preview-"  # ids of the previewed sales (never a lot or trade id)
 

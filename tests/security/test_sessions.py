@@ -63,7 +63,9 @@ def test_the_idle_clock_restarts_at_most_every_minute(advisor: Advisor, househol
     session = client.session
     session[sessions.REFRESHED_AT] = int(time.time()) - 61
     session.save()
-    Session.objects.filter(session_key=key).update(expire_date=first - datetime.timedelta(minutes=5))
+    Session.objects.filter(session_key=key).update(
+        expire_date=first - datetime.timedelta(minutes=5)
+    )
     assert session_writes() == 1  # a minute on: the idle clock restarts
     assert expiry() >= first
     assert session_writes() == 0

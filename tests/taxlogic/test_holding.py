@@ -17,7 +17,7 @@ from taxlogic.rules.lots import (
     long_term_from,
     term_of,
 )
-from taxlogic.rules.wash_sales import replacement_holding_from
+from taxlogic.rules.wash_household import replacement_holding_from
 
 D = Decimal
 
