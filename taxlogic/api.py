@@ -244,6 +244,11 @@ class RecommendationSummaryOut(RecommendationOut):
         fields = [f for f in RecommendationOut.Meta.fields if f != "task"]
         read_only_fields = fields
 
+    def get_account_label(self, r: Recommendation) -> str:
+        # The account as labelled now (the plan's stored result, which keeps the label of
+        # the plan's day for the detail and the CRM task, is not read for a list).
+        return crm.live_account_label(r.account)
+
 
 class PlanOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
@@ -693,8 +698,8 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
 
     def paginate_queryset(self, queryset: QuerySet) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
-        if page and not self._expanded():
-            _share_plan_results(page)
+        if page and self._expanded():
+            _share_plan_results(page)  # the tasks' labels
         return page
 
     def get_serializer_class(self) -> type[serializers.Serializer]:

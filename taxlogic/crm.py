@@ -137,8 +137,17 @@ def link(r: Recommendation, *, site_url: str | None = None) -> str:
 
 
 def account_label(r: Recommendation) -> str:
+    """The account's label on the day of the plan (its stored result)."""
     labels: dict[str, str] = r.plan.result.get("labels", {})
     return labels.get(str(r.account.public_id), str(r.account))
+
+
+def live_account_label(account: Any) -> str:
+    """The account's label as the planner makes it today (the same words as ``account_label``
+    unless the account or its owner was renamed since the plan)."""
+    from taxlogic.services import account_label as label
+
+    return label(account)
 
 
 def _party(obj: Any) -> PartyPayload:

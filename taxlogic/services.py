@@ -169,7 +169,8 @@ def _text(value: Decimal) -> str:
     return f"{value.normalize():f}" if value else "0"
 
 
-def _account_label(account: Account) -> str:
+def account_label(account: Account) -> str:
+    """How plans name an account: custodian, masked number, kind and its owner's first name."""
     first = account.owner.name.split()[0] if account.owner.name else ""
     who = f", {first}" if first else ""
     return f"{account.custodian} {account.masked_number} ({account.type_label}{who})"
@@ -411,7 +412,7 @@ def _inputs_of(
                 notes.append(
                     Reason(
                         "dependent_account",
-                        f"{_account_label(account)} is in {owner.name}'s name but is not a "
+                        f"{account_label(account)} is in {owner.name}'s name but is not a "
                         "custodial account or trust: it is treated as the taxpayer's (the "
                         "account owner of a 529 or HSA is a parent).",
                         "IRC §529(c), §223; tax-rules.md §1",
@@ -436,7 +437,7 @@ def _inputs_of(
 
     public = {lot.id: str(lot.public) for lot in lots}
     account_ids = {a.pk: str(a.public_id) for a in accounts}
-    labels: dict[str, str] = {account_ids[a.pk]: _account_label(a) for a in accounts}
+    labels: dict[str, str] = {account_ids[a.pk]: account_label(a) for a in accounts}
     lots_json = []
     trades_json = []
     for lot in lots:

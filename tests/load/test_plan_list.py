@@ -99,3 +99,24 @@ def test_the_do_not_buy_windows_read_as_the_serializer_gives_them(
     assert windows
     for items in windows:
         assert avoid_out(items) == AvoidOut(items, many=True).data
+
+
+def test_the_list_labels_accounts_as_they_are_now_and_the_detail_as_on_the_plans_day(
+    make_book: Callable[..., Book],
+) -> None:
+    # The list reads no plan result (the labels of the plan's day live there, tens of KB to
+    # decode a plan): it labels the account as the planner would today. Unrenamed, the same.
+    from clients.models import Account
+
+    book = make_book(2, lots=20)
+    listed = book.api.get("/api/v1/recommendations/").json()["results"]
+    assert listed
+    first = listed[0]
+    detail = book.api.get(f"/api/v1/recommendations/{first['id']}/").json()
+    assert first["account_label"] == detail["account_label"]
+    account = Account.objects.get(public_id=first["account"])
+    Account.objects.filter(pk=account.pk).update(custodian="Renamed Custody")
+    again = {r["id"]: r for r in book.api.get("/api/v1/recommendations/").json()["results"]}
+    assert again[first["id"]]["account_label"].startswith("Renamed Custody ")
+    kept = book.api.get(f"/api/v1/recommendations/{first['id']}/").json()["account_label"]
+    assert kept == detail["account_label"]
