@@ -54,4 +54,3 @@ def test_defaults_are_the_fields_defaults(cls: type) -> None:
             assert getattr(made, f.name) == f.default_factory(), f.name
     with pytest.raises(TypeError):
         cls(**{**required, "no_such_field": 1})
-
