@@ -149,6 +149,7 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 "TRUNCATE taxlogic_yearendhousehold, taxlogic_yearendrun, "
+                "taxlogic_washalert, taxlogic_washwatch, "
                 "taxlogic_recommendationdecision, taxlogic_recommendation, taxlogic_review, "
                 "taxlogic_actionplan"
             )
