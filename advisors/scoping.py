@@ -384,3 +384,21 @@ def advisors_visible(user: User) -> QuerySet[Advisor]:
 def api_clients_visible(user: User) -> QuerySet[ApiClient]:
     """The API clients of ``user``'s firm (firm-wide settings: the firm reads them), by name."""
     return visible(user, ApiClient).order_by("name")
+
+
+def imports_visible(user: User) -> QuerySet[Any]:
+    """The custodian imports (clients.imports.ImportBatch) ``user`` may open: the platform's
+    operators every import; a firm admin or compliance reviewer the firm's; an API client its
+    firm's; anyone else the imports they made. (Rows follow their batch.)"""
+    from clients.imports.models import ImportBatch
+
+    qs = ImportBatch.objects.select_related("committed_by", "same_file_as")
+    if isinstance(user, ApiClient):
+        return qs.filter(firm_id=user.firm_id) if user.is_active else qs.none()
+    if not (user.is_authenticated and user.is_active):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if user.role in (Role.FIRM_ADMIN, Role.COMPLIANCE):
+        return qs.filter(firm_id=user.firm_id)
+    return qs.filter(firm_id=user.firm_id, created_by=user)
