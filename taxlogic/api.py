@@ -247,7 +247,7 @@ class RecommendationSummaryOut(RecommendationOut):
     def get_account_label(self, r: Recommendation) -> str:
         # The account as labelled now (the plan's stored result, which keeps the label of
         # the plan's day for the detail and the CRM task, is not read for a list).
-        return crm.live_account_label(r.account)
+        return services.account_label(r.account)
 
 
 class PlanOut(serializers.ModelSerializer):

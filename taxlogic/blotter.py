@@ -24,7 +24,13 @@ from advisors import scoping
 from advisors.exports import BOM, SafeWriter, safe_cell
 from advisors.models import Advisor
 from taxlogic.decisions import may_give_approval, recommendation_decide
-from taxlogic.models import BlotterExport, Decision, Recommendation, RecommendationStatus
+from taxlogic.models import (
+    TRADE_KINDS,
+    BlotterExport,
+    Decision,
+    Recommendation,
+    RecommendationStatus,
+)
 
 STATUSES = ("approved", "checking", "open")
 ORDER_TYPES = ("market", "limit")
@@ -46,7 +52,7 @@ def blotter_rows(
 ) -> QuerySet[Recommendation]:
     """The trades of the current plans the user sees, filtered; by custodian, household."""
     rows = scoping.visible(user, Recommendation).filter(
-        plan__is_current=True, plan__tax_year=tax_year, kind__in=("harvest", "realize_gain")
+        plan__is_current=True, plan__tax_year=tax_year, kind__in=TRADE_KINDS
     )
     rows = rows.filter(status=status if status in STATUSES else RecommendationStatus.APPROVED)
     if team:

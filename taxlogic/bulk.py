@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -99,7 +99,6 @@ def insert(model: type[M], objs: Sequence[M]) -> None:
     fields = meta.concrete_fields
     db = connections[connection.alias]  # the connection itself, not the proxy looked up per use
     readers = [_reader(f, db) for f in fields]
-    quote = connection.ops.quote_name
     for obj in objs:
         # Related objects saved since they were assigned give their keys (as in bulk_create).
         obj._prepare_related_fields_for_save(operation_name="insert")
@@ -110,11 +109,21 @@ def insert(model: type[M], objs: Sequence[M]) -> None:
         )
         for obj, (key,) in zip(objs, cursor.fetchall(), strict=True):
             setattr(obj, meta.pk.attname, key)
-        columns = ", ".join(quote(f.column) for f in fields)
-        audit.set_context_on(cursor.cursor)  # COPY bypasses the wrapper that sets it
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([read(obj) for read in readers])
+    copy_rows(model, fields, ([read(obj) for read in readers] for obj in objs))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def copy_rows(model: type[Model], fields: Sequence[Field[Any, Any]], rows: Iterable[Any]) -> None:
+    """``COPY`` ``rows`` (each a sequence of values ready for the database, in ``fields``'
+    order) into ``model``'s table (PostgreSQL), with the open audit context for its triggers."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        audit.set_context_on(cursor.cursor)  # COPY bypasses the wrapper that sets it
+        with cursor.cursor.copy(
+            f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)

@@ -142,14 +142,6 @@ def account_label(r: Recommendation) -> str:
     return labels.get(str(r.account.public_id), str(r.account))
 
 
-def live_account_label(account: Any) -> str:
-    """The account's label as the planner makes it today (the same words as ``account_label``
-    unless the account or its owner was renamed since the plan)."""
-    from taxlogic.services import account_label as label
-
-    return label(account)
-
-
 def _party(obj: Any) -> PartyPayload:
     refs = sorted(obj.external_refs.all(), key=lambda ref: (ref.system, ref.external_id))
     return {

@@ -279,6 +279,10 @@ STEP_LABELS = {
 }
 
 
+# The recommendations that are trades (a sale to make), not advice.
+TRADE_KINDS = (Step.HARVEST, Step.REALIZE_GAIN)
+
+
 class Recommendation(models.Model):
     """One thing the plan asks for, in order (``position``), with its reason and rule.
 
@@ -395,7 +399,7 @@ class Recommendation(models.Model):
 
     @property
     def is_trade(self) -> bool:
-        return self.kind in (Step.HARVEST, Step.REALIZE_GAIN)
+        return self.kind in TRADE_KINDS
 
 
 class RecommendationDecision(models.Model):

@@ -5,6 +5,7 @@ however many lots the household has."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,6 +26,7 @@ from django.utils import timezone
 from advisors import scoping
 from clients.models import Account, Action, Household, TaxProfile, Transaction
 from taxlogic.models import (
+    TRADE_KINDS,
     ActionPlan,
     PlannedRealization,
     PlanStatus,
@@ -36,7 +38,7 @@ from taxlogic.models import (
     WashWatch,
 )
 from taxlogic.rules.carryforward import money_text
-from taxlogic.rules.harvest import NOT_SO, Step
+from taxlogic.rules.harvest import NOT_SO
 from taxlogic.totals import Totals, book_totals, totals_of, with_decision_totals
 
 if TYPE_CHECKING:
@@ -130,15 +132,34 @@ class PlanPage:
 
     @property
     def approved_trades(self) -> int:
-        return sum(
-            1
-            for r in self.recommendations
-            if r.is_trade and r.status == RecommendationStatus.APPROVED
-        )
+        return _approved_trades((r.status, r.kind) for r in self.recommendations)
 
 
 def _carry_only(r: Recommendation) -> bool:
     return r.kind == "harvest" and r.tax_saved == 0 and bool(r.carryforward_added)
+
+
+def _approved_trades(rows: Iterable[tuple[str, str]]) -> int:
+    """How many of the (status, kind) rows are approved trades (the trades CSV's rows)."""
+    return sum(
+        1
+        for status, kind in rows
+        if kind in TRADE_KINDS and status == RecommendationStatus.APPROVED
+    )
+
+
+def _status_counts(statuses: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for status in statuses:
+        counts[status] += 1
+    return dict(counts)
+
+
+def _plan_of(plans: QuerySet[ActionPlan], tax_year: int, plan_id: Any) -> ActionPlan | None:
+    """The plan ``plan_id`` (current or not), else the current plan of ``tax_year``."""
+    if plan_id is not None:
+        return plans.filter(public_id=plan_id).first()
+    return plans.filter(tax_year=tax_year, is_current=True).first()
 
 
 def _lot_url(public_id: str) -> str:
@@ -160,10 +181,7 @@ def plan_progress(
     *, user: User, household: Household, tax_year: int, plan_id: Any = None
 ) -> tuple[ActionPlan | None, PlanProgress]:
     plans = scoping.visible(user, ActionPlan).filter(household=household).defer("result")
-    if plan_id is not None:
-        plan = plans.filter(public_id=plan_id).first()
-    else:
-        plan = plans.filter(tax_year=tax_year, is_current=True).first()
+    plan = _plan_of(plans, tax_year, plan_id)
     rows: list[tuple[str, str]] = []
     if plan is not None:
         rows = list(
@@ -172,14 +190,8 @@ def plan_progress(
             .order_by("position")
             .values_list("status", "kind")
         )
-    counts: dict[str, int] = defaultdict(int)
-    for status, _ in rows:
-        counts[status] += 1
-    trades = (Step.HARVEST, Step.REALIZE_GAIN)
-    approved = sum(
-        1 for status, kind in rows if kind in trades and status == RecommendationStatus.APPROVED
-    )
-    return plan, PlanProgress([status for status, _ in rows], dict(counts), approved)
+    statuses = [status for status, _ in rows]
+    return plan, PlanProgress(statuses, _status_counts(statuses), _approved_trades(rows))
 
 
 def plan_page(
@@ -196,10 +208,7 @@ def plan_page(
     plans of the year, the open do-not-buy windows of loss sales and their alerts, the sales
     no recommendation asked for: four more."""
     plans = scoping.visible(user, ActionPlan).filter(household=household)
-    if plan_id is not None:
-        plan = plans.filter(public_id=plan_id).first()
-    else:
-        plan = plans.filter(tax_year=tax_year, is_current=True).first()
+    plan = _plan_of(plans, tax_year, plan_id)
     review = (
         scoping.visible(user, Review)
         .filter(household=household)
@@ -240,9 +249,7 @@ def plan_page(
     labels: dict[str, str] = result.get("labels", {})
     for r in recommendations:
         r.account_label = labels.get(str(r.account.public_id), str(r.account))
-    counts = defaultdict(int)
-    for r in recommendations:
-        counts[r.status] += 1
+    counts = _status_counts(r.status for r in recommendations)
 
     def finding(data: dict[str, Any]) -> Finding:
         return Finding(
@@ -282,7 +289,7 @@ def plan_page(
         calendar=calendar,
         decisions=decisions,
         history=history,
-        counts=dict(counts),
+        counts=counts,
         totals=totals,
         **after,
     )
@@ -412,7 +419,7 @@ def approved_trades(*, user: User, household: Household, tax_year: int) -> list[
             plan__tax_year=tax_year,
             plan__is_current=True,
             status=RecommendationStatus.APPROVED,
-            kind__in=("harvest", "realize_gain"),
+            kind__in=TRADE_KINDS,
         )
         .select_related("account", "security", "lot", "replacement")
         .order_by("position")

@@ -27,6 +27,7 @@ from advisors.models import WebhookEvent
 from advisors.webhooks import webhooks_emit
 from clients.models import Account, Action, Household, PersonRole, Security, TaxProfile, Transaction
 from taxlogic.models import (
+    TRADE_KINDS,
     Decision,
     Fill,
     Recommendation,
@@ -89,7 +90,7 @@ def sale_matched(*, sale: Transaction) -> Recommendation | None:
             lot_id=sale.lot_id,
             plan__is_current=True,
             plan__tax_year=sale.trade_date.year,
-            kind__in=("harvest", "realize_gain"),
+            kind__in=TRADE_KINDS,
             status__in=_OPEN_STATUSES,
             sale__isnull=True,
         )

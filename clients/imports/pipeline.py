@@ -217,22 +217,17 @@ def _store(rows: list[ImportRow]) -> None:
     fields = [f for f in ImportRow._meta.concrete_fields if not f.primary_key]
     json = {f.attname for f in fields if isinstance(f, JSONField)}
     names = [f.attname for f in fields]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY {quote(ImportRow._meta.db_table)} ({columns}) FROM STDIN"
-        ) as copy,
-    ):
-        for row in rows:
-            values = []
-            for name in names:
-                value = getattr(row, name)
-                if name in json:
-                    value = "{}" if value == {} else "[]" if value == [] else dumps(value)
-                values.append(value)
-            copy.write_row(values)
+
+    def values(row: ImportRow) -> list[Any]:
+        out = []
+        for name in names:
+            value = getattr(row, name)
+            if name in json:
+                value = "{}" if value == {} else "[]" if value == [] else dumps(value)
+            out.append(value)
+        return out
+
+    bulk.copy_rows(ImportRow, fields, (values(row) for row in rows))
 
 
 def _check_chunk(batch: ImportBatch, book: lots.Book | None, chunk: list[Row]) -> list[ImportRow]:
