@@ -50,6 +50,9 @@ def test_login_review_approve_and_export(
     expect(card.locator(".badge")).to_have_text("Approved")
     expect(card).to_contain_text("Approved by")
     expect(page.locator("#plan-progress")).to_contain_text("1 approved")
+    # The headline tiles follow the decision too, without a reload: nothing left to decide.
+    expect(page.locator("#plan-totals .figure-open .amount")).to_have_text("$0")
+    expect(page.locator("#plan-totals .figure-approved .amount")).not_to_have_text("$0")
     assert page.evaluate("window.__samePage") is True
 
     # Every number has its reason one click away.
