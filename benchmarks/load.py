@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/load.py                  # every endpoint at 10 and 50 req/s …
     .venv/bin/python benchmarks/load.py --seconds 3      # shorter steps (a busy machine)
     options: --reseed --no-search --no-year-end --worker-class sync --workers 2 --threads 4
-             --only NAME[,NAME]  (endpoints whose name contains one of them)
+             --no-page-cache --only NAME[,NAME]  (endpoints whose name contains one of them)
 
 1. Seeds (once, kept) ``harvest_desk_load`` on DATABASE_URL's server with COPY
    (tests/bulk_households.py): a firm of 2,000 households, ten advisors of 200 each (100 lots
@@ -14,7 +14,11 @@
    (sessions made with Django's own ``login()``, no form post) and an API client (OAuth2 client
    credentials at /o/token/).
 3. The floor: each endpoint's request once in this process (Django's test client on the same
-   database), its queries and the time they take in PostgreSQL (``execute_wrapper``).
+   database), its queries and the time they take in PostgreSQL (``execute_wrapper``), computed
+   afresh and then read from the page cache (clients/page_cache.py). Under load the requests
+   of a step name the same households as the steps before it, as advisors come back to their
+   clients: the cache answers most of them until the firm's data changes; ``--no-page-cache``
+   runs the server without it (every request computed afresh).
 4. Open-loop load: requests are sent at fixed moments (``rate`` a second, for ``--seconds``),
    whatever the answers do, by up to 100 threads with keep-alive connections; a request's time
    runs from the moment it was due (queueing included: no coordinated omission). Per endpoint
@@ -590,6 +594,9 @@ def main() -> int:
     parser.add_argument("--threads", default="")
     parser.add_argument("--conn-max-age", default="")
     parser.add_argument("--pool", action="store_true", help="DB_POOL=on (psycopg's pool).")
+    parser.add_argument(
+        "--no-page-cache", action="store_true", help="PAGE_CACHE=off: every page computed afresh."
+    )
     parser.add_argument("--only", default="")
     parser.add_argument(
         "--compare",
@@ -629,6 +636,7 @@ def main() -> int:
         (args.threads, "GUNICORN_THREADS"),
         (args.conn_max_age, "CONN_MAX_AGE"),
         ("on" if args.pool else "", "DB_POOL"),
+        ("off" if args.no_page_cache else "", "PAGE_CACHE"),
     ):
         if option:
             server_env[name] = option
@@ -651,6 +659,7 @@ def main() -> int:
                 "GUNICORN_THREADS",
                 "CONN_MAX_AGE",
                 "DB_POOL",
+                "PAGE_CACHE",
             )
         }
         print()
@@ -664,13 +673,27 @@ def main() -> int:
             f"{len(who.advisors[0][1])}, 100 lots and 20 transactions a household"
         )
 
-        print("\nthe floor: each request alone, in-process (median of 3)")
-        print(f"{'endpoint':<32} {'queries':>7} {'SQL ms':>7} {'total ms':>8} {'bytes':>9}")
+        print(
+            "\nthe floor: each request alone, in-process (median of 3), computed afresh (the "
+            "page cache off) and then from the page cache"
+        )
+        print(
+            f"{'endpoint':<32} {'queries':>7} {'SQL ms':>7} {'total ms':>8} {'bytes':>9}"
+            f" | cached: {'queries':>7} {'total ms':>8}"
+        )
         floors = {}
         for e in targets:
+            settings.PAGE_CACHE = False
             floor_of(e, 1)  # warm
             f = floors[e.name] = floor_of(e)
-            print(f"{e.name:<32} {f.queries:>7} {f.sql_ms:>7.1f} {f.total_ms:>8.1f} {f.size:>9,}")
+            settings.PAGE_CACHE = True
+            floor_of(e)  # the entries of the three requests
+            c = floor_of(e)
+            print(
+                f"{e.name:<32} {f.queries:>7} {f.sql_ms:>7.1f} {f.total_ms:>8.1f} {f.size:>9,}"
+                f" | {c.queries:>15} {c.total_ms:>8.1f}"
+            )
+        settings.PAGE_CACHE = not args.no_page_cache
         connection.close()
 
         if args.compare:

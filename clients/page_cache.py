@@ -1,10 +1,16 @@
 """A cache for what pages recompute on every request from data that rarely changes between two
 requests: the household list's book figures (one aggregate over every household the user sees
-and their current plans) and its page of rows.
+and their current plans) and its page of rows (``get``, one entry per user: what it holds is
+scoped), and the engine's basis of a household's lots (``shared``, one entry per household:
+taxlogic/basis.py, read by the household, account and lot pages once the page has checked
+that the user may see the household).
 
 Entries are keyed by the firm's *data version*, a counter in the cache (Redis) that every
 change of the firm's data moves on: a save or delete of a household, person, account, tax
-profile, lot, transaction, review, plan or recommendation (signals, below), and the bulk writes
+profile, lot, transaction, review, plan, recommendation or decision, wash-sale watch or alert,
+planned realization, of the firm's harvest settings or
+replacement list, or of a security (shared reference data: every firm's version moves)
+(signals, below), and the bulk writes
 that send no signal (``bump`` called by ``taxlogic.services.households_review`` and
 ``clients.services.lots_import``). The counter moves when the writing transaction commits, so
 a page computed from the old data is never stored under the new version. Old entries are never
@@ -65,15 +71,27 @@ def bump(*firm_ids: int | None) -> None:
         transaction.on_commit(lambda: _bump_now(ids))
 
 
+def _digest(parts: object) -> str:
+    # The varying parts (user, role, team, the page's arguments) hashed: a key of safe
+    # characters and bounded length whatever a query string holds (memcached's rules too).
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
 def get(user: Any, name: str, *parts: object) -> tuple[str | None, Any]:
     """``(key, value)``: ``value`` is None when nothing is cached (``key`` None: no cache)."""
     if not enabled() or not getattr(user, "firm_id", None):
         return None, None
     scope = (user.pk, getattr(user, "role", ""), getattr(user, "team_id", None))
-    # The varying parts (user, role, team, the page's arguments) hashed: a key of safe
-    # characters and bounded length whatever a query string holds (memcached's rules too).
-    digest = hashlib.blake2b(repr((scope, parts)).encode(), digest_size=16).hexdigest()
-    key = f"hd:page:{name}:{version(user.firm_id)}:{digest}"
+    key = f"hd:page:{name}:{version(user.firm_id)}:{_digest((scope, parts))}"
+    return key, cache.get(key)
+
+
+def shared(firm_id: int, name: str, *parts: object) -> tuple[str | None, Any]:
+    """Like ``get`` for what is the same for everyone who may see it (the caller has checked
+    that the user may): one entry for the firm's users."""
+    if not enabled():
+        return None, None
+    key = f"hd:data:{name}:{version(firm_id)}:{_digest(parts)}"
     return key, cache.get(key)
 
 
@@ -100,6 +118,11 @@ def _firm_of(instance: Model) -> int | None:
 def _changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     if not enabled():
         return
+    if sender._meta.label == "clients.Security":  # reference data of every firm
+        from advisors.models import Firm
+
+        transaction.on_commit(lambda: _bump_now(Firm.objects.values_list("id", flat=True)))
+        return
     if getattr(instance, "firm_id", None) is not None:
         bump(instance.firm_id)
     else:  # a person, an account, a tax profile: its household's firm, found after the commit
@@ -108,6 +131,7 @@ def _changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
 
 def connect() -> None:
     """Called once from ClientsConfig.ready()."""
+    from clients import book_models as b
     from clients import models as c
     from taxlogic import models as t
 
@@ -121,6 +145,14 @@ def connect() -> None:
         t.Review,
         t.ActionPlan,
         t.Recommendation,
+        t.RecommendationDecision,
+        t.WashWatch,
+        t.WashAlert,
+        t.PlannedRealization,
+        t.HarvestSettings,
+        c.Replacement,
+        b.ReplacementListVersion,
+        c.Security,
     ):
         post_save.connect(_changed, sender=model, dispatch_uid=f"page_cache:{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"page_cache:{model.__name__}:d")

@@ -146,6 +146,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The page cache (clients/page_cache.py): on with REDIS_URL unless PAGE_CACHE=off.
+PAGE_CACHE = envbool("PAGE_CACHE", "true" if REDIS_URL else "false")
 
 # Celery: with REDIS_URL a real broker; without, every task runs in-process (embedded mode).
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisors import scoping
+from clients import page_cache
 from clients.models import Account, Action, Household, TaxProfile, Transaction
 from taxlogic.models import (
     TRADE_KINDS,
@@ -206,7 +207,28 @@ def plan_page(
     its recommendations, the latest review, recent decisions and earlier plans: five queries;
     and what happened after the plan (taxlogic/watch.py): the harvests executed on earlier
     plans of the year, the open do-not-buy windows of loss sales and their alerts, the sales
-    no recommendation asked for: four more."""
+    no recommendation asked for: four more.
+
+    Kept in the page cache (clients/page_cache.py) for the user until the firm's data changes
+    (a decision, a review, a fill, a planned gain, an import: each moves the firm's version):
+    the plan page and its body, asked again after every decision elsewhere on the page, read
+    it instead of ten queries."""
+    today = today or timezone.localdate()
+    key, cached = page_cache.get(
+        user, "plan", household.pk, tax_year, str(plan_id) if plan_id else "", today
+    )
+    if cached is not None:
+        return cached
+    page = _plan_page(
+        user=user, household=household, tax_year=tax_year, plan_id=plan_id, today=today
+    )
+    page_cache.put(key, page)
+    return page
+
+
+def _plan_page(
+    *, user: User, household: Household, tax_year: int, plan_id: Any, today: date
+) -> PlanPage:
     plans = scoping.visible(user, ActionPlan).filter(household=household)
     plan = _plan_of(plans, tax_year, plan_id)
     review = (

@@ -14,12 +14,15 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from advisors.models import Role
 from clients import page_cache
-from clients.models import Account, Household, Security
+from clients import services as clients_services
+from clients.models import Account, Household, Security, TaxLot
 from taxlogic import services
 from taxlogic.models import ActionPlan, Decision, Recommendation, RecommendationStatus
+from taxlogic.planned import planned_realization_add
 from tests.load.conftest import Book, _api_client
 
 TOKEN = re.compile(r"[A-Za-z0-9]{64}")  # the CSRF token differs on every render
@@ -168,3 +171,100 @@ def test_keys_are_safe_and_bounded_whatever_the_query_string(book: Book) -> None
     assert key is not None and other is not None and key != other
     assert len(key) < 100 and re.fullmatch(r"[\w:.-]+", key), key
     assert page_cache.get(book.advisor, "households", odd, 2025)[0] != key
+
+
+# --- the household's engine basis and the plan page (shared / per-user entries) ---------------
+
+
+def test_the_household_page_keeps_the_engines_basis_until_a_trade_changes_it(
+    book: Book, settings: Any, django_capture_on_commit_callbacks: Callable
+) -> None:
+    household: Household = book.households[0]
+    path = f"/households/{household.public_id}/"
+    client = book.signed_in(book.advisor)
+    first, first_queries = _page(client, path)
+    again, again_queries = _page(client, path)
+    assert again == first == _afresh(client, settings, path)
+    assert again_queries <= first_queries - 8  # no inputs built (people … securities)
+    # The firm admin reads the same entry (the basis is not scoped: the page checked access).
+    admin_first, admin_queries = _page(book.signed_in(book.admin), path)
+    assert admin_queries <= first_queries - 8
+
+    # A sale of half a lot: the page shows the lot's new quantity and basis at once.
+    lot = (
+        TaxLot.objects.filter(account__household=household, quantity__gt=1)
+        .select_related("account", "security")
+        .order_by("pk")[0]
+    )
+    half = (lot.quantity / 2).quantize(Decimal("0.0001"))
+    with django_capture_on_commit_callbacks(execute=True):
+        clients_services.transaction_record(
+            account=lot.account,
+            security=lot.security,
+            action="sell",
+            trade_date=timezone.localdate(),
+            quantity=half,
+            price=Decimal("10"),
+            lot=lot,
+            actor=book.advisor,
+        )
+    after, _ = _page(client, path)
+    assert after != again
+    assert after == _afresh(client, settings, path)
+    lot.refresh_from_db()
+    assert f"{lot.adjusted_basis:,.2f}" in after
+
+
+def test_a_securitys_change_moves_every_firms_version(
+    book: Book, django_capture_on_commit_callbacks: Callable
+) -> None:
+    version = page_cache.version(book.firm.pk)
+    security = Security.objects.filter(symbol__startswith="YS").order_by("symbol")[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        security.tracked_index = "Another index"
+        security.save()
+    assert page_cache.version(book.firm.pk) > version
+
+
+def test_the_plan_page_is_kept_per_user_until_a_decision_or_a_planned_gain(
+    book: Book, settings: Any, django_capture_on_commit_callbacks: Callable
+) -> None:
+    plan = (
+        ActionPlan.objects.filter(firm=book.firm, is_current=True)
+        .exclude(recommendations=None)
+        .select_related("household")[0]
+    )
+    household = plan.household
+    path = f"/plans/households/{household.public_id}/"
+    client = book.signed_in(book.advisor)
+    first, first_queries = _page(client, path)
+    again, again_queries = _page(client, path)
+    assert again == first == _afresh(client, settings, path)
+    assert again_queries <= first_queries - 8
+    body, _ = _page(client, path + "?part=plan-body")
+    # Another user computes their own (scoped) entry.
+    _, admin_queries = _page(book.signed_in(book.admin), path)
+    assert admin_queries >= first_queries - 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for r in Recommendation.objects.filter(plan=plan, status=RecommendationStatus.OPEN):
+            services.recommendation_decide(
+                recommendation=r, user=book.advisor, decision=Decision.DISMISS, reason="No."
+            )
+    decided, _ = _page(client, path)
+    assert decided != again and "Dismissed" in decided
+    assert decided == _afresh(client, settings, path)
+    assert _page(client, path + "?part=plan-body")[0] != body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        planned_realization_add(
+            user=book.advisor,
+            household=household,
+            date=timezone.localdate(),
+            amount=Decimal("12345.67"),
+            term="long",
+            note="A sale of the business",
+        )
+    planned, _ = _page(client, path)
+    assert "A sale of the business" in planned and "A sale of the business" not in decided
+    assert planned == _afresh(client, settings, path)
