@@ -36,14 +36,12 @@ import http.client
 import json
 import os
 import platform
-import queue
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -51,14 +49,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from load_driver import TIMEOUT, Driver, Result, closed_loop  # noqa: E402
+
 LOAD_DB = "harvest_desk_load"
 SLUG = "load"
 AS_OF = (date(2026, 11, 1), date(2026, 11, 2))  # alternate, so that a run computes new plans
 HOUSEHOLDS, TEAMS, ADVISORS_PER_TEAM = 2_000, 2, 5
 GOAL_MS = 150.0
 API_GOAL_RATE = 20.0
-MAX_THREADS = 100
-TIMEOUT = 10.0
 
 
 def _server_url() -> str:
@@ -381,168 +379,6 @@ def floor_of(endpoint: Endpoint, repeat: int = 3) -> Floor:
     return results[len(results) // 2]
 
 
-# --- open-loop load --------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    latencies: list[float] = field(default_factory=list)  # seconds, from the moment due
-    errors: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)
-    wall: float = 0.0
-    sent: int = 0
-
-    def pct(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return 1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
-class Driver:
-    """Threads with one keep-alive connection each; work arrives on a queue at fixed moments."""
-
-    def __init__(self, base: tuple[str, int], threads: int = MAX_THREADS) -> None:
-        self.base = base
-        self.work: queue.Queue = queue.Queue()
-        self.threads = [threading.Thread(target=self._serve, daemon=True) for _ in range(threads)]
-        for t in self.threads:
-            t.start()
-
-    def _serve(self) -> None:
-        conn: http.client.HTTPConnection | None = None
-        while True:
-            item = self.work.get()
-            if item is None:
-                return
-            due, path, headers, result, lock = item
-            status = 0
-            for attempt in (0, 1):
-                try:
-                    if conn is None:
-                        conn = http.client.HTTPConnection(*self.base, timeout=TIMEOUT)
-                    conn.request("GET", path, headers={"Host": "localhost", **headers})
-                    answer = conn.getresponse()
-                    answer.read()
-                    status = answer.status
-                    if answer.will_close:
-                        conn.close()
-                        conn = None
-                    break
-                except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                    conn = None  # the server closed an idle keep-alive connection: once more
-                    if attempt:
-                        status = -1
-                except OSError:  # a time-out, a refused connection
-                    conn = None
-                    status = -2
-                    break
-            done = time.perf_counter()
-            with lock:
-                result.latencies.append(done - due)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
-                if not 200 <= status < 400:
-                    result.errors += 1
-
-    def run(
-        self,
-        targets: list[Endpoint],
-        rate: float,
-        seconds: float,
-        per_endpoint: bool = False,
-    ) -> dict[str, Result]:
-        """``rate`` requests a second, spread evenly over ``targets`` in turn."""
-        results = {e.name: Result() for e in targets}
-        lock = threading.Lock()
-        count = max(int(rate * seconds), 1)
-        started = time.perf_counter()
-        for n in range(count):
-            endpoint = targets[n % len(targets)]
-            due = started + n / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            path, headers = endpoint.make(n)
-            results[endpoint.name].sent += 1
-            self.work.put((due, path, headers, results[endpoint.name], lock))
-        # Bounded: wait for the answers, at most TIMEOUT past the last one due.
-        deadline = started + count / rate + TIMEOUT + 1
-        while time.perf_counter() < deadline:
-            with lock:
-                if sum(len(r.latencies) for r in results.values()) >= count:
-                    break
-            time.sleep(0.01)
-        wall = time.perf_counter() - started
-        for r in results.values():
-            r.wall = wall
-        self.drain()
-        return results
-
-    def drain(self, limit: float = 90.0) -> None:
-        """Wait until the server is idle again: requests a client gave up on are still queued
-        there, and would slow the next step. Idle: a static file answers at once, twice."""
-        deadline, quick = time.perf_counter() + limit, 0
-        while quick < 2 and time.perf_counter() < deadline:
-            began = time.perf_counter()
-            try:
-                conn = http.client.HTTPConnection(*self.base, timeout=limit)
-                conn.request("GET", "/static/clients/site.css", headers={"Host": "localhost"})
-                conn.getresponse().read()
-                conn.close()
-            except OSError:
-                time.sleep(0.5)
-                continue
-            quick = quick + 1 if time.perf_counter() - began < 0.05 else 0
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        for _ in self.threads:
-            self.work.put(None)
-
-
-def closed_loop(base: tuple[str, int], endpoint: Endpoint, connections: int, seconds: float):
-    """``connections`` clients at once, each sending its next request when the last answers."""
-    result = Result()
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def client(k: int) -> None:
-        n = k
-        conn = None
-        while time.perf_counter() < stop:
-            path, headers = endpoint.make(n)
-            n += connections
-            began = time.perf_counter()
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection(*base, timeout=TIMEOUT)
-                conn.request("GET", path, headers={"Host": "localhost", **headers})
-                answer = conn.getresponse()
-                answer.read()
-                status = answer.status
-                if answer.will_close:
-                    conn.close()
-                    conn = None
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                conn, status = None, -1
-            except OSError:
-                conn, status = None, -2
-            with lock:
-                result.latencies.append(time.perf_counter() - began)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
-                if not 200 <= status < 400:
-                    result.errors += 1
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(connections)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(seconds + TIMEOUT + 5)
-    result.wall = time.perf_counter() - started
-    return result
-
-
 # --- reporting -------------------------------------------------------------------------------
 
 
@@ -745,8 +581,9 @@ def main() -> int:
             )
             goals(targets, floors, measured, mix)
 
-            print("\n100 connections at once, closed loop, household page")
-            page_endpoint = next(e for e in pages if e.name == "household page")
+            # The household page (the heaviest), or the first page --only left.
+            page_endpoint = next((e for e in pages if e.name == "household page"), pages[0])
+            print(f"\n100 connections at once, closed loop, {page_endpoint.name}")
             r = closed_loop(base, page_endpoint, 100, args.seconds)
             print(
                 f"  {len(r.latencies) / r.wall:.1f} req/s, p50 {r.pct(50):.0f} ms, p95 "
