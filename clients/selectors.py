@@ -190,6 +190,8 @@ class HouseholdHoldings:
     groups: list[TreatmentGroup]
     totals: Totals
     lot_count: int
+    # Every account the user sees, by type, custodian and number (the page's list of them).
+    accounts: list[Account] = field(default_factory=list)
 
 
 def household_holdings(
@@ -227,7 +229,7 @@ def household_holdings(
                     group.totals.add(row)
         if group.accounts:
             groups.append(group)
-    return HouseholdHoldings(groups, totals, lot_count)
+    return HouseholdHoldings(groups, totals, lot_count, [h.account for h in holdings.values()])
 
 
 def account_holdings(

@@ -176,22 +176,20 @@ def household_detail(request: HtmxHttpRequest, household_id: UUID) -> HttpRespon
     household, may_write = _get_household_for_user(request, household_id)
     as_of = timezone.localdate()
     engine = basis.household_basis(household=household, as_of=as_of)
+    holdings = selectors.household_holdings(
+        user=request.user,
+        household=household,
+        as_of=as_of,
+        attach=lambda lots: basis.compare(lots, engine),
+    )
     context = {
         "household": household,
         "may_write": may_write,
         "as_of": as_of,
         "engine": engine,
         "people": selectors.household_people(user=request.user, household=household),
-        "accounts": scoping.accounts_visible_to(request.user)
-        .filter(household=household)
-        .select_related("owner")
-        .order_by("type", "custodian", "masked_number"),
-        "holdings": selectors.household_holdings(
-            user=request.user,
-            household=household,
-            as_of=as_of,
-            attach=lambda lots: basis.compare(lots, engine),
-        ),
+        "accounts": holdings.accounts,  # the holdings' own query: same accounts, same order
+        "holdings": holdings,
         "tax_profile": selectors.current_tax_profile(
             user=request.user, household=household, tax_year=as_of.year
         ),
