@@ -8,9 +8,10 @@ nothing here recomputes a rule.
 
 The household, account and lot pages ask for it on every request, and building the inputs is
 most of such a page's time (~20 ms of a household of 100 lots): the result is kept in the
-shared cache (clients/page_cache.py ``shared``) under the firm's data version, which every
-change of what the inputs are built from moves on (the household's people, accounts, tax
-profiles, lots and transactions, the firm's settings and replacement list, the securities).
+shared cache (clients/page_cache.py ``shared``) under the household's data version and the
+firm's shared one, which every change of what the inputs are built from moves on (the
+household's people, accounts, tax profiles, lots and transactions; the firm's settings and
+replacement list, the securities, a bulk write).
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ class HouseholdBasis:
 def household_basis(*, household: Household, as_of: date) -> HouseholdBasis:
     """The engine's figures for every lot the household holds at the end of ``as_of`` (from
     the cache when the firm's data has not changed since they were computed)."""
-    key, cached = page_cache.shared(household.firm_id, "basis", household.pk, as_of, ENGINE_VERSION)
+    key, cached = page_cache.shared(household, "basis", as_of, ENGINE_VERSION)
     if cached is not None:
         return cached
     found = _household_basis(household, as_of)

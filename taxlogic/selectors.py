@@ -209,13 +209,14 @@ def plan_page(
     plans of the year, the open do-not-buy windows of loss sales and their alerts, the sales
     no recommendation asked for: four more.
 
-    Kept in the page cache (clients/page_cache.py) for the user until the firm's data changes
-    (a decision, a review, a fill, a planned gain, an import: each moves the firm's version):
+    Kept in the page cache (clients/page_cache.py) for the user until the household's data
+    changes (a decision, a review, a fill, a planned gain: each moves the household's version)
+    or the firm's shared data does (settings, the replacement list, an import, a year-end run):
     the plan page and its body, asked again after every decision elsewhere on the page, read
     it instead of ten queries."""
     today = today or timezone.localdate()
-    key, cached = page_cache.get(
-        user, "plan", household.pk, tax_year, str(plan_id) if plan_id else "", today
+    key, cached = page_cache.household_get(
+        user, household, "plan", tax_year, str(plan_id) if plan_id else "", today
     )
     if cached is not None:
         return cached

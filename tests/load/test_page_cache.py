@@ -268,3 +268,54 @@ def test_the_plan_page_is_kept_per_user_until_a_decision_or_a_planned_gain(
     planned, _ = _page(client, path)
     assert "A sale of the business" in planned and "A sale of the business" not in decided
     assert planned == _afresh(client, settings, path)
+
+
+def test_a_decision_in_one_household_keeps_the_others_entries(
+    book: Book, settings: Any, django_capture_on_commit_callbacks: Callable
+) -> None:
+    plans = list(
+        ActionPlan.objects.filter(firm=book.firm, is_current=True)
+        .exclude(recommendations=None)
+        .select_related("household")
+        .order_by("pk")[:2]
+    )
+    decided, other = plans[0], plans[1]
+    client = book.signed_in(book.advisor)
+    paths = {
+        p.pk: (
+            f"/plans/households/{p.household.public_id}/",
+            f"/households/{p.household.public_id}/",
+        )
+        for p in plans
+    }
+    before = {}
+    for pk, (plan_path, household_path) in paths.items():
+        before[pk] = (_page(client, plan_path), _page(client, household_path))
+        before[pk] = (_page(client, plan_path), _page(client, household_path))  # from the cache
+    list_version = page_cache.version(book.firm.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        for r in Recommendation.objects.filter(plan=decided, status=RecommendationStatus.OPEN):
+            services.recommendation_decide(
+                recommendation=r, user=book.advisor, decision=Decision.DISMISS, reason="No."
+            )
+    assert page_cache.version(book.firm.pk) > list_version  # the household list follows
+    # The other household: both pages still from the cache, unchanged.
+    plan_path, household_path = paths[other.pk]
+    assert _page(client, plan_path) == before[other.pk][0]
+    assert _page(client, household_path) == before[other.pk][1]
+    # The decided one: its plan page computed again, as the page computed afresh shows it.
+    plan_path, _ = paths[decided.pk]
+    (cached_page, cached_queries) = before[decided.pk][0]
+    after, after_queries = _page(client, plan_path)
+    assert after != cached_page and "Dismissed" in after
+    assert after_queries > cached_queries
+    assert after == _afresh(client, settings, plan_path)
+
+
+def test_a_bulk_write_drops_every_household_entry_of_the_firm(book: Book) -> None:
+    household = book.households[0]
+    key, _ = page_cache.shared(household, "basis", "x")
+    page_cache.put(key, "kept")
+    assert page_cache.shared(household, "basis", "x")[1] == "kept"
+    page_cache._bump_now([book.firm.pk])  # what bump() runs after the commit
+    assert page_cache.shared(household, "basis", "x")[1] is None
