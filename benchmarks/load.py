@@ -566,12 +566,7 @@ def main() -> int:
                 mix = driver.run(pages, 50, args.seconds * 2)
                 for e in pages:
                     print(line(e.name, 50 / len(pages), mix[e.name], floors[e.name]))
-                allr = Result(wall=next(iter(mix.values())).wall)
-                for r in mix.values():
-                    allr.latencies += r.latencies
-                    allr.errors += r.errors
-                    for k, v in r.statuses.items():
-                        allr.statuses[k] = allr.statuses.get(k, 0) + v
+                allr = _merged(mix)
                 print(line("all pages", 50, allr, None), flush=True)
                 firsts = firsts or allr
                 time.sleep(0.5)

@@ -33,6 +33,37 @@ class Result:
         ordered = sorted(self.latencies)
         return 1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
+    def add(self, latency: float, status: int, lock: threading.Lock) -> None:
+        with lock:
+            self.latencies.append(latency)
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            if not 200 <= status < 400:
+                self.errors += 1
+
+
+DISCONNECTED, TIMED_OUT = -1, -2  # statuses of requests with no answer
+
+
+def _get(
+    conn: http.client.HTTPConnection | None, base: tuple[str, int], path: str, headers: dict
+) -> tuple[http.client.HTTPConnection | None, int]:
+    """GET ``path`` on the keep-alive ``conn`` (a new one if None): the connection to use next
+    and the answer's status, or DISCONNECTED / TIMED_OUT (a time-out, a refused connection)."""
+    try:
+        if conn is None:
+            conn = http.client.HTTPConnection(*base, timeout=TIMEOUT)
+        conn.request("GET", path, headers={"Host": "localhost", **headers})
+        answer = conn.getresponse()
+        answer.read()
+        if answer.will_close:
+            conn.close()
+            return None, answer.status
+        return conn, answer.status
+    except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+        return None, DISCONNECTED
+    except OSError:
+        return None, TIMED_OUT
+
 
 class Driver:
     """Threads with one keep-alive connection each; work arrives on a queue at fixed moments."""
@@ -51,33 +82,10 @@ class Driver:
             if item is None:
                 return
             due, path, headers, result, lock = item
-            status = 0
-            for attempt in (0, 1):
-                try:
-                    if conn is None:
-                        conn = http.client.HTTPConnection(*self.base, timeout=TIMEOUT)
-                    conn.request("GET", path, headers={"Host": "localhost", **headers})
-                    answer = conn.getresponse()
-                    answer.read()
-                    status = answer.status
-                    if answer.will_close:
-                        conn.close()
-                        conn = None
-                    break
-                except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                    conn = None  # the server closed an idle keep-alive connection: once more
-                    if attempt:
-                        status = -1
-                except OSError:  # a time-out, a refused connection
-                    conn = None
-                    status = -2
-                    break
-            done = time.perf_counter()
-            with lock:
-                result.latencies.append(done - due)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
-                if not 200 <= status < 400:
-                    result.errors += 1
+            conn, status = _get(conn, self.base, path, headers)
+            if status == DISCONNECTED:  # the server closed an idle keep-alive one: once more
+                conn, status = _get(conn, self.base, path, headers)
+            result.add(time.perf_counter() - due, status, lock)
 
     def run(
         self,
@@ -148,25 +156,8 @@ def closed_loop(base: tuple[str, int], endpoint: Endpoint, connections: int, sec
             path, headers = endpoint.make(n)
             n += connections
             began = time.perf_counter()
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection(*base, timeout=TIMEOUT)
-                conn.request("GET", path, headers={"Host": "localhost", **headers})
-                answer = conn.getresponse()
-                answer.read()
-                status = answer.status
-                if answer.will_close:
-                    conn.close()
-                    conn = None
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                conn, status = None, -1
-            except OSError:
-                conn, status = None, -2
-            with lock:
-                result.latencies.append(time.perf_counter() - began)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
-                if not 200 <= status < 400:
-                    result.errors += 1
+            conn, status = _get(conn, base, path, headers)
+            result.add(time.perf_counter() - began, status, lock)
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(connections)]
     started = time.perf_counter()

@@ -97,12 +97,16 @@ def _digest(parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
+def _scope(user: Any) -> tuple[Any, ...]:
+    """What decides which rows a user sees (advisors/scoping.py): their own entries."""
+    return (user.pk, getattr(user, "role", ""), getattr(user, "team_id", None))
+
+
 def get(user: Any, name: str, *parts: object) -> tuple[str | None, Any]:
     """``(key, value)``: ``value`` is None when nothing is cached (``key`` None: no cache)."""
     if not enabled() or not getattr(user, "firm_id", None):
         return None, None
-    scope = (user.pk, getattr(user, "role", ""), getattr(user, "team_id", None))
-    key = f"hd:page:{name}:{version(user.firm_id)}:{_digest((scope, parts))}"
+    key = f"hd:page:{name}:{version(user.firm_id)}:{_digest((_scope(user), parts))}"
     return key, cache.get(key)
 
 
@@ -125,8 +129,7 @@ def household_get(user: Any, household: Any, name: str, *parts: object) -> tuple
     """Like ``shared``, for each user (what is scoped)."""
     if not enabled() or not getattr(user, "firm_id", None):
         return None, None
-    scope = (user.pk, getattr(user, "role", ""), getattr(user, "team_id", None))
-    key = _household_key(household, name, (scope, parts))
+    key = _household_key(household, name, (_scope(user), parts))
     return key, cache.get(key)
 
 

@@ -17,8 +17,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -41,6 +40,7 @@ from advisors.models import ApiScope
 from clients import access, bounds
 from clients.filters import VisibleObjectFilter
 from clients.models import Household
+from clients.selectors import row_count
 from taxlogic import crm, records, services
 from taxlogic.models import (
     STEP_LABELS,
@@ -454,18 +454,11 @@ def plans_for(user: Any) -> QuerySet[ActionPlan]:
 
 def plan_summaries_for(user: Any) -> QuerySet[ActionPlan]:
     """Plans without their recommendations' rows: a count instead (a list's default)."""
-    count = (
-        Recommendation.objects.filter(plan=OuterRef("pk"))
-        .order_by()
-        .values("plan")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         scoping.visible(user, ActionPlan)
         .select_related("household")
         .defer("result")
-        .annotate(recommendation_count=Coalesce(Subquery(count), 0))
+        .annotate(recommendation_count=row_count(Recommendation.objects.all(), "plan"))
     )
 
 

@@ -127,7 +127,8 @@ class HouseholdBasis:
 
 def household_basis(*, household: Household, as_of: date) -> HouseholdBasis:
     """The engine's figures for every lot the household holds at the end of ``as_of`` (from
-    the cache when the firm's data has not changed since they were computed)."""
+    the cache when neither the household's data nor the firm's shared data has changed since
+    they were computed)."""
     key, cached = page_cache.shared(household, "basis", as_of, ENGINE_VERSION)
     if cached is not None:
         return cached
